@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+/**
+ * Configuration comes only from environment variables, is parsed once per process and fails at start-up with one
+ * message naming every bad variable. Each process role (API, worker, CLI) loads only the sections it needs.
+ */
+
+/** Repository root, so relative paths in config (model manifest) work from any working directory. */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export const DEFAULT_MODEL_MANIFEST = 'models/realtone-wavlm-small/model.json';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalUrl = z.string().url().optional();
+
+const sections = {
+  aws: z.object({
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+  }),
+  storage: z.object({
+    UPLOAD_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
+    S3_ENDPOINT: optionalUrl,
+    UPLOAD_URL_TTL_SECONDS: int(30, 3600).default(300),
+  }),
+  queue: z.object({
+    JOBS_QUEUE_URL: z.string().url(),
+    SQS_ENDPOINT: optionalUrl,
+  }),
+  database: z.object({
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+    DATABASE_POOL_MAX: int(1, 100).default(5),
+    DATABASE_SSL: z.enum(['disable', 'require']).default('disable'),
+  }),
+  cache: z
+    .object({
+      CACHE_DRIVER: z.enum(['redis', 'memory']).default('redis'),
+      REDIS_URL: z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+        .optional(),
+      REDIS_KEY_PREFIX: z
+        .string()
+        .regex(/^[\w:.-]{0,64}$/)
+        .default('rt:'),
+      RESULT_TTL_SECONDS: int(60, 30 * 86400).default(86400),
+    })
+    .refine((c) => c.CACHE_DRIVER !== 'redis' || c.REDIS_URL, {
+      message: 'REDIS_URL is required when CACHE_DRIVER=redis',
+      path: ['REDIS_URL'],
+    }),
+  auth: z.object({
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    JWT_TTL_SECONDS: int(60, 86400).default(900),
+    JWT_ISSUER: z.string().min(1).default('realtone'),
+    JWT_AUDIENCE: z.string().min(1).default('realtone-api'),
+  }),
+  model: z.object({
+    MODEL_MANIFEST: z.string().min(1).default(DEFAULT_MODEL_MANIFEST),
+    INFERENCE_THREADS: int(0, 64).default(0),
+    INFERENCE_DEVICE: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+  }),
+  limits: z.object({
+    MAX_UPLOAD_BYTES: int(1024, 5 * 1024 ** 3).default(200 * 1024 * 1024),
+    MAX_DURATION_SECONDS: int(1, 6 * 3600).default(3600),
+  }),
+  worker: z.object({
+    WORKER_CONCURRENCY: int(1, 16).default(1),
+    WORKER_MAX_ATTEMPTS: int(1, 20).default(3),
+    WORKER_VISIBILITY_TIMEOUT_SECONDS: int(10, 43200).default(120),
+    WORKER_DRAIN_SECONDS: int(1, 600).default(25),
+    WORKER_WAIT_SECONDS: int(0, 20).default(20),
+  }),
+} as const;
+
+type Sections = typeof sections;
+export type SectionName = keyof Sections;
+type Infer<K extends SectionName> = z.infer<Sections[K]>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
+export type ConfigOf<K extends SectionName> = UnionToIntersection<{ [P in K]: Infer<P> }[K]>;
+
+/** Parses the named sections from `env`; throws one ConfigError that lists every problem. */
+export function loadConfig<K extends SectionName>(
+  names: readonly K[],
+  env: NodeJS.ProcessEnv = process.env,
+): ConfigOf<K> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const result = sections[name].safeParse(env);
+    if (result.success) Object.assign(out, result.data);
+    else
+      for (const issue of result.error.issues)
+        problems.push(`${issue.path.join('.') || name}: ${issue.message}`);
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  return out as ConfigOf<K>;
+}
+
+/** Resolves a possibly relative path against the project root (used for the model manifest). */
+export function resolveProjectPath(p: string): string {
+  return path.isAbsolute(p) ? p : path.join(PROJECT_ROOT, p);
+}
+
+export type ApiConfig = ConfigOf<
+  'aws' | 'storage' | 'queue' | 'database' | 'cache' | 'auth' | 'model' | 'limits'
+>;
+export type WorkerConfig = ConfigOf<
+  'aws' | 'storage' | 'queue' | 'database' | 'cache' | 'model' | 'limits' | 'worker'
+>;
+
+let apiConfig: ApiConfig | undefined;
+let workerConfig: WorkerConfig | undefined;
+
+/** The API's configuration, read once per process. */
+export function getApiConfig(): ApiConfig {
+  return (apiConfig ??= loadConfig([
+    'aws',
+    'storage',
+    'queue',
+    'database',
+    'cache',
+    'auth',
+    'model',
+    'limits',
+  ]));
+}
+
+/** The worker's configuration, read once per process. */
+export function getWorkerConfig(): WorkerConfig {
+  return (workerConfig ??= loadConfig([
+    'aws',
+    'storage',
+    'queue',
+    'database',
+    'cache',
+    'model',
+    'limits',
+    'worker',
+  ]));
+}
