@@ -1,0 +1,237 @@
+/**
+ * The one module that owns onnxruntime-node. Everything else sees the `Detector` interface: a batch of prepared
+ * chunks in, one P(synthetic) per chunk out. Sessions are created once per process; inputs are checked against the
+ * session's input names and the manifest at load time, and shapes are logged when a run fails.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { getLogger } from '../shared/logger.ts';
+import { InferenceRunError, ModelMismatchError } from './errors.ts';
+import { loadManifest, sha256File, type ModelManifest } from './manifest.ts';
+
+export interface Detector {
+  readonly manifest: ModelManifest;
+  /** Execution provider actually in use. */
+  readonly device: 'cpu' | 'cuda';
+  /**
+   * Scores `count` chunks laid out back to back in `batch` (count × window_samples floats, already normalised).
+   * Returns P(synthetic) in [0, 1] per chunk.
+   */
+  score(batch: Float32Array, count: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+export interface DetectorOptions {
+  /** intra-op threads; 0 lets onnxruntime choose. */
+  threads?: number;
+  device?: 'auto' | 'cpu' | 'cuda';
+  /** Check the file against the manifest's sha256 (default true). */
+  verifyChecksum?: boolean;
+}
+
+const log = getLogger('inference');
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/**
+ * onnxruntime-node ships CPU binaries; the CUDA provider library exists only where its install script fetched it
+ * (the GPU worker image). Probing for the file avoids a noisy native error on every CPU start.
+ */
+function cudaProviderInstalled(): boolean {
+  try {
+    const pkg = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const dir = path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
+    return existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so'));
+  } catch {
+    return false;
+  }
+}
+
+async function createSession(modelPath: string, options: DetectorOptions) {
+  const base: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: options.threads ?? 0,
+    interOpNumThreads: 1,
+  };
+  const device = options.device ?? 'auto';
+  if (device === 'cuda' || (device === 'auto' && cudaProviderInstalled())) {
+    try {
+      const session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cuda'] });
+      return { session, device: 'cuda' as const };
+    } catch (cause) {
+      if (device === 'cuda') {
+        throw new ModelMismatchError(
+          `INFERENCE_DEVICE=cuda but the CUDA provider failed: ${(cause as Error).message}`,
+          {
+            cause,
+          },
+        );
+      }
+      log.info('CUDA execution provider unavailable; using CPU', {
+        reason: (cause as Error).message.split('\n')[0],
+      });
+    }
+  }
+  const session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
+  return { session, device: 'cpu' as const };
+}
+
+export class OnnxDetector implements Detector {
+  private constructor(
+    readonly manifest: ModelManifest,
+    readonly device: 'cpu' | 'cuda',
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  /** Loads the manifest and model, and refuses a model that disagrees with its manifest. */
+  static async load(manifestPath: string, options: DetectorOptions = {}): Promise<OnnxDetector> {
+    const { manifest, modelPath } = await loadManifest(manifestPath);
+    if (options.verifyChecksum !== false) {
+      let digest: string;
+      try {
+        digest = await sha256File(modelPath);
+      } catch (cause) {
+        throw new ModelMismatchError(`model file ${modelPath} cannot be read: ${(cause as Error).message}`, {
+          cause,
+        });
+      }
+      if (digest !== manifest.sha256) {
+        throw new ModelMismatchError(
+          `model file ${modelPath} has sha256 ${digest}, manifest says ${manifest.sha256}`,
+        );
+      }
+    }
+    let created;
+    try {
+      created = await createSession(modelPath, options);
+    } catch (cause) {
+      if (cause instanceof ModelMismatchError) throw cause;
+      throw new ModelMismatchError(`onnxruntime cannot load ${modelPath}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+    const detector = new OnnxDetector(manifest, created.device, created.session);
+    detector.checkSignature();
+    await detector.checkOutputShape();
+    log.info('model loaded', {
+      model: manifest.name,
+      version: manifest.version,
+      fixture: manifest.fixture,
+      device: created.device,
+      input: manifest.input,
+      output: manifest.output,
+    });
+    if (manifest.fixture) log.warn('this model is a TEST FIXTURE, not a detector; its scores mean nothing');
+    return detector;
+  }
+
+  /** Input and output names and static dimensions must match the manifest. */
+  private checkSignature(): void {
+    const { input, output } = this.manifest;
+    const names = this.session.inputNames;
+    if (names.length !== 1 || names[0] !== input.name) {
+      throw new ModelMismatchError(
+        `model inputs are [${names.join(', ')}], manifest expects exactly [${input.name}]`,
+      );
+    }
+    if (!this.session.outputNames.includes(output.name)) {
+      throw new ModelMismatchError(
+        `model outputs are [${this.session.outputNames.join(', ')}], manifest expects ${output.name}`,
+      );
+    }
+    const meta = this.session.inputMetadata[0];
+    if (meta?.isTensor) {
+      if (meta.type !== 'float32')
+        throw new ModelMismatchError(`model input ${input.name} is ${meta.type}, not float32`);
+      const shape = meta.shape;
+      if (
+        shape.length &&
+        (shape.length !== 2 || (typeof shape[1] === 'number' && shape[1] !== input.shape[1]))
+      ) {
+        throw new ModelMismatchError(
+          `model input ${input.name} has shape [${shape.join(', ')}], manifest says [${input.shape.join(', ')}]`,
+        );
+      }
+    }
+  }
+
+  /** A two-chunk warm-up run proves the output shape and warms the session up. */
+  private async checkOutputShape(): Promise<void> {
+    const window = this.manifest.input.shape[1];
+    const probe = new Float32Array(2 * window);
+    for (let i = 0; i < probe.length; i++) probe[i] = Math.sin(i * 0.05) * 0.5 + Math.sin(i * 0.0131);
+    const out = await this.run(probe, 2);
+    const dims = out.dims;
+    const expected = this.manifest.output.kind === 'two_class_logits' ? [2, 2] : null;
+    const ok = expected
+      ? dims.length === 2 && dims[0] === 2 && dims[1] === 2
+      : dims[0] === 2 && (dims.length === 1 || (dims.length === 2 && dims[1] === 1));
+    if (!ok) {
+      throw new ModelMismatchError(
+        `model output ${this.manifest.output.name} has shape [${dims.join(', ')}] for a batch of 2; manifest says [${this.manifest.output.shape.join(', ')}] (${this.manifest.output.kind})`,
+      );
+    }
+  }
+
+  private async run(batch: Float32Array, count: number): Promise<ort.Tensor> {
+    const { input, output } = this.manifest;
+    const dims = [count, input.shape[1]];
+    try {
+      const tensor = new ort.Tensor('float32', batch.subarray(0, count * input.shape[1]), dims);
+      const result = await this.session.run({ [input.name]: tensor }, [output.name]);
+      const out = result[output.name];
+      if (!out) throw new Error(`no output named ${output.name}`);
+      return out;
+    } catch (cause) {
+      log.error('inference failed', {
+        model: this.manifest.name,
+        inputDims: dims,
+        error: (cause as Error).message,
+      });
+      throw new InferenceRunError(
+        `inference failed for input [${dims.join(', ')}]: ${(cause as Error).message}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+
+  async score(batch: Float32Array, count: number): Promise<Float32Array> {
+    if (count < 1 || batch.length < count * this.manifest.input.shape[1]) {
+      throw new InferenceRunError(`batch holds ${batch.length} samples, too few for ${count} chunks`);
+    }
+    const out = await this.run(batch, count);
+    const values = out.data as Float32Array;
+    const probs = new Float32Array(count);
+    const { kind, fake_index } = this.manifest.output;
+    for (let i = 0; i < count; i++) {
+      let p: number;
+      if (kind === 'logit') p = sigmoid(values[i]!);
+      else if (kind === 'probability') p = values[i]!;
+      else {
+        const a = values[2 * i]!;
+        const b = values[2 * i + 1]!;
+        const fake = fake_index === 0 ? a : b;
+        const real = fake_index === 0 ? b : a;
+        p = sigmoid(fake - real); // softmax over two classes
+      }
+      if (!(p >= 0 && p <= 1)) {
+        log.error('model produced an invalid score', {
+          model: this.manifest.name,
+          value: values[i],
+          dims: out.dims,
+        });
+        throw new InferenceRunError(`model produced ${values[i]} for chunk ${i}, not a valid ${kind}`);
+      }
+      probs[i] = p;
+    }
+    return probs;
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}
