@@ -1,0 +1,37 @@
+/**
+ * Builds adapters from typed configuration. The local stack and AWS differ only in endpoints and in the cache
+ * driver; the code paths are the same.
+ */
+import type pg from 'pg';
+import type { ConfigOf } from '../shared/config.ts';
+import type { StatusCache } from '../ports/cache.ts';
+import { MemoryStatusCache } from './memory-status-cache.ts';
+import { createPool } from './postgres/pool.ts';
+import { RedisStatusCache } from './redis-status-cache.ts';
+import { S3ObjectStore, createS3Client } from './s3-object-store.ts';
+import { SqsMessageSource, createSqsClient } from './sqs-message-source.ts';
+
+let memoryCache: MemoryStatusCache | undefined;
+
+export function cacheFromConfig(c: ConfigOf<'cache'>): StatusCache {
+  if (c.CACHE_DRIVER === 'memory') return (memoryCache ??= new MemoryStatusCache()); // shared by the whole process
+  return RedisStatusCache.connect(c.REDIS_URL!, c.REDIS_KEY_PREFIX);
+}
+
+export function poolFromConfig(c: ConfigOf<'database'>): pg.Pool {
+  return createPool({ url: c.DATABASE_URL, max: c.DATABASE_POOL_MAX, ssl: c.DATABASE_SSL });
+}
+
+export function objectStoreFromConfig(c: ConfigOf<'aws' | 'storage'>): S3ObjectStore {
+  return new S3ObjectStore(
+    createS3Client({ region: c.AWS_REGION, endpoint: c.S3_ENDPOINT }),
+    c.UPLOAD_BUCKET,
+  );
+}
+
+export function messageSourceFromConfig(c: ConfigOf<'aws' | 'queue'>): SqsMessageSource {
+  return new SqsMessageSource(
+    createSqsClient({ region: c.AWS_REGION, endpoint: c.SQS_ENDPOINT }),
+    c.JOBS_QUEUE_URL,
+  );
+}

@@ -1,0 +1,145 @@
+import type pg from 'pg';
+import type { CompletedJob, JobRecord, JobRepository, NewJob } from '../../ports/jobs.ts';
+
+const SELECT = `
+SELECT j.id, j.user_id, j.status, f.filename, f.content_type, f.declared_bytes, f.object_key, f.stored_bytes,
+       j.attempts, j.chunks_done, j.chunks_total, j.result, j.error_code, j.error_message, j.model_name,
+       j.model_version, j.timings, j.created_at, j.updated_at, j.started_at, j.finished_at
+FROM detection_jobs j JOIN audio_files f ON f.id = j.audio_file_id`;
+
+type Row = Record<string, unknown>;
+
+function toRecord(r: Row): JobRecord {
+  return {
+    id: r.id as string,
+    userId: r.user_id as string,
+    status: r.status as JobRecord['status'],
+    filename: r.filename as string,
+    contentType: r.content_type as string,
+    declaredBytes: r.declared_bytes as number,
+    objectKey: r.object_key as string,
+    storedBytes: (r.stored_bytes as number | null) ?? null,
+    attempts: r.attempts as number,
+    chunksDone: r.chunks_done as number,
+    chunksTotal: (r.chunks_total as number | null) ?? null,
+    result: (r.result as JobRecord['result']) ?? null,
+    errorCode: (r.error_code as string | null) ?? null,
+    errorMessage: (r.error_message as string | null) ?? null,
+    modelName: (r.model_name as string | null) ?? null,
+    modelVersion: (r.model_version as string | null) ?? null,
+    timings: (r.timings as JobRecord['timings']) ?? null,
+    createdAt: r.created_at as Date,
+    updatedAt: r.updated_at as Date,
+    startedAt: (r.started_at as Date | null) ?? null,
+    finishedAt: (r.finished_at as Date | null) ?? null,
+  };
+}
+
+export class PostgresJobRepository implements JobRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  private async one(sql: string, params: unknown[]): Promise<JobRecord | undefined> {
+    const { rows } = await this.pool.query(sql, params);
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  private async reread(jobId: string): Promise<JobRecord> {
+    const job = await this.find(jobId);
+    if (!job) throw new Error(`job ${jobId} vanished`);
+    return job;
+  }
+
+  async create(job: NewJob): Promise<JobRecord> {
+    // One statement, so the audio file and its job exist together or not at all.
+    await this.pool.query(
+      `WITH f AS (
+         INSERT INTO audio_files (id, user_id, object_key, filename, content_type, declared_bytes)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
+       )
+       INSERT INTO detection_jobs (id, user_id, audio_file_id, status) SELECT $1, $2, f.id, 'awaiting_upload' FROM f`,
+      [job.id, job.userId, job.objectKey, job.filename, job.contentType, job.declaredBytes],
+    );
+    return this.reread(job.id);
+  }
+
+  findForUser(userId: string, jobId: string) {
+    return this.one(`${SELECT} WHERE j.id = $1 AND j.user_id = $2`, [jobId, userId]);
+  }
+
+  find(jobId: string) {
+    return this.one(`${SELECT} WHERE j.id = $1`, [jobId]);
+  }
+
+  async claim(jobId: string, leaseSeconds: number, maxAttempts: number) {
+    const { rowCount } = await this.pool.query(
+      `UPDATE detection_jobs
+          SET status = 'processing', attempts = attempts + 1, started_at = now(), updated_at = now(),
+              lease_expires_at = now() + make_interval(secs => $2), chunks_done = 0, chunks_total = NULL
+        WHERE id = $1 AND attempts < $3
+          AND (status IN ('awaiting_upload', 'queued') OR (status = 'processing' AND lease_expires_at < now()))`,
+      [jobId, leaseSeconds, maxAttempts],
+    );
+    return rowCount ? this.reread(jobId) : undefined;
+  }
+
+  async extendLease(jobId: string, leaseSeconds: number) {
+    await this.pool.query(
+      `UPDATE detection_jobs SET lease_expires_at = now() + make_interval(secs => $2)
+        WHERE id = $1 AND status = 'processing'`,
+      [jobId, leaseSeconds],
+    );
+  }
+
+  async recordProgress(jobId: string, done: number, total: number) {
+    await this.pool.query(
+      `UPDATE detection_jobs SET chunks_done = $2, chunks_total = $3, updated_at = now()
+        WHERE id = $1 AND status = 'processing'`,
+      [jobId, done, total],
+    );
+  }
+
+  async complete(jobId: string, outcome: CompletedJob) {
+    const { result } = outcome;
+    await this.pool.query(
+      `WITH j AS (
+         UPDATE detection_jobs
+            SET status = 'completed', result = $2, timings = $3, model_name = $4, model_version = $5,
+                chunks_done = $6, chunks_total = $6, lease_expires_at = NULL, finished_at = now(), updated_at = now()
+          WHERE id = $1 RETURNING audio_file_id
+       )
+       UPDATE audio_files SET stored_bytes = $7 WHERE id = (SELECT audio_file_id FROM j)`,
+      [
+        jobId,
+        JSON.stringify(result),
+        JSON.stringify(outcome.timings),
+        result.model.name,
+        result.model.version,
+        result.chunks.length,
+        outcome.storedBytes,
+      ],
+    );
+    return this.reread(jobId);
+  }
+
+  async fail(jobId: string, code: string, message: string, storedBytes: number | null = null) {
+    await this.pool.query(
+      `WITH j AS (
+         UPDATE detection_jobs
+            SET status = 'failed', error_code = $2, error_message = $3, lease_expires_at = NULL,
+                finished_at = now(), updated_at = now()
+          WHERE id = $1 RETURNING audio_file_id
+       )
+       UPDATE audio_files SET stored_bytes = COALESCE($4, stored_bytes) WHERE id = (SELECT audio_file_id FROM j)`,
+      [jobId, code, message.slice(0, 1000), storedBytes],
+    );
+    return this.reread(jobId);
+  }
+
+  async release(jobId: string) {
+    await this.pool.query(
+      `UPDATE detection_jobs SET status = 'queued', lease_expires_at = NULL, chunks_done = 0, updated_at = now()
+        WHERE id = $1 AND status = 'processing'`,
+      [jobId],
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import type { Migration } from './migrations.ts';
+
+/** The schema, one migration per change. docs/data-model.md explains tables and indexes. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users_audio_files_detection_jobs',
+    sql: `
+CREATE TABLE users (
+  id uuid PRIMARY KEY,
+  email text NOT NULL,
+  password_hash text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+
+CREATE TABLE audio_files (
+  id uuid PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  object_key text NOT NULL UNIQUE,
+  filename text NOT NULL,
+  content_type text NOT NULL,
+  declared_bytes bigint NOT NULL CHECK (declared_bytes > 0),
+  stored_bytes bigint,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE detection_jobs (
+  id uuid PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  audio_file_id uuid NOT NULL UNIQUE REFERENCES audio_files (id) ON DELETE CASCADE,
+  status text NOT NULL CHECK (status IN ('awaiting_upload', 'queued', 'processing', 'completed', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  lease_expires_at timestamptz,
+  chunks_done integer NOT NULL DEFAULT 0,
+  chunks_total integer,
+  result jsonb,
+  error_code text,
+  error_message text,
+  model_name text,
+  model_version text,
+  timings jsonb,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  started_at timestamptz,
+  finished_at timestamptz,
+  CHECK ((status = 'failed') = (error_code IS NOT NULL))
+);
+-- History: a user's jobs newest first (keyset pagination on created_at, id).
+CREATE INDEX detection_jobs_user_history ON detection_jobs (user_id, created_at DESC, id DESC);
+-- Operations: jobs in flight, e.g. to find expired leases.
+CREATE INDEX detection_jobs_in_flight ON detection_jobs (status, lease_expires_at) WHERE status IN ('queued', 'processing');
+`,
+  },
+];

@@ -1,0 +1,63 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { MessageSource, QueueMessage } from '../ports/queue.ts';
+
+export function createSqsClient(options: { region: string; endpoint?: string }): SQSClient {
+  return new SQSClient({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
+}
+
+export class SqsMessageSource implements MessageSource {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async receive(max: number, waitSeconds: number, signal?: AbortSignal): Promise<QueueMessage[]> {
+    const out = await this.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: waitSeconds,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+      { abortSignal: signal },
+    );
+    return (out.Messages ?? []).map((m) => ({
+      id: m.MessageId ?? '',
+      body: m.Body ?? '',
+      receiptHandle: m.ReceiptHandle ?? '',
+      receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+    }));
+  }
+
+  async ack(message: QueueMessage): Promise<void> {
+    await this.client.send(
+      new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: message.receiptHandle }),
+    );
+  }
+
+  async extend(message: QueueMessage, seconds: number): Promise<void> {
+    await this.visibility(message, seconds);
+  }
+
+  async retry(message: QueueMessage, seconds: number): Promise<void> {
+    await this.visibility(message, seconds);
+  }
+
+  private async visibility(message: QueueMessage, seconds: number) {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: message.receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  }
+}

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { ValidationError } from '../../shared/errors.ts';
+import type { UserRepository } from '../../ports/users.ts';
+import { InvalidCredentialsError } from './errors.ts';
+import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
+import { issueToken, type TokenConfig } from './tokens.ts';
+
+export const credentialsSchema = z
+  .object({
+    email: z.string().trim().max(254).email('must be a valid email address'),
+    password: z.string().min(10, 'must be at least 10 characters').max(256, 'must be at most 256 characters'),
+  })
+  .strict();
+
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+export function parseCredentials(body: unknown): Credentials {
+  const parsed = credentialsSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new ValidationError('invalid credentials payload', {
+      details: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    });
+  }
+  return { email: parsed.data.email.toLowerCase(), password: parsed.data.password };
+}
+
+export async function register(users: UserRepository, credentials: Credentials) {
+  const user = await users.create({
+    id: randomUUID(),
+    email: credentials.email,
+    passwordHash: await hashPassword(credentials.password),
+  });
+  return { id: user.id, email: user.email, created_at: user.createdAt.toISOString() };
+}
+
+export async function login(users: UserRepository, credentials: Credentials, tokens: TokenConfig) {
+  const user = await users.findByEmail(credentials.email);
+  // Always run one scrypt verification so response time does not reveal whether the account exists.
+  const ok = await verifyPassword(credentials.password, user?.passwordHash ?? (await dummyHash()));
+  if (!user || !ok) throw new InvalidCredentialsError('email or password is incorrect');
+  const { token, expiresIn } = issueToken(user.id, tokens);
+  return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+}

@@ -1,0 +1,14 @@
+import { RealToneError } from '../../shared/errors.ts';
+
+export abstract class JobError extends RealToneError {}
+
+/** The uploaded object disagrees with the job (key, size): never processed. */
+export class UploadMismatchError extends JobError {
+  readonly code = 'upload_mismatch';
+  override readonly status = 422;
+}
+
+/** The job failed on every allowed attempt for reasons outside the audio (infrastructure). */
+export class AttemptsExhaustedError extends JobError {
+  readonly code = 'attempts_exhausted';
+}

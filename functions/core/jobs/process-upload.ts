@@ -1,0 +1,168 @@
+/**
+ * The worker's domain step: one uploaded object → one finished job. Knows nothing about SQS or S3 events; the
+ * worker adapter parses those and calls `processUpload` with the object key.
+ *
+ * Guarantees: a job is claimed atomically (duplicate and replayed events never process it twice); audio problems
+ * end the job `failed` with their precise code; infrastructure problems give the job back (`queued`) for another
+ * attempt, and after `maxAttempts` end it `failed`; nothing is left in `processing` except under a live lease.
+ */
+import { AudioError } from '../../audio/errors.ts';
+import type { Detector } from '../../inference/onnx-detector.ts';
+import { getLogger } from '../../shared/logger.ts';
+import { isRealToneError } from '../../shared/errors.ts';
+import type { StatusCache } from '../../ports/cache.ts';
+import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
+import type { ObjectStore } from '../../ports/storage.ts';
+import { analyzeAudio } from '../detection/analyze.ts';
+import { parseUploadKey } from './object-key.ts';
+import { cacheTtl, toCached } from './view.ts';
+
+export interface ProcessDeps {
+  jobs: JobRepository;
+  cache: StatusCache;
+  storage: ObjectStore;
+  detector: Detector;
+  limits: { maxUploadBytes: number; maxDurationS: number };
+  leaseSeconds: number;
+  maxAttempts: number;
+  resultTtlSeconds: number;
+}
+
+export type ProcessOutcome =
+  | { outcome: 'completed' | 'failed'; jobId: string; code?: string }
+  /** Nothing to do: not our key, unknown job, already done or held by another worker. The message can go. */
+  | { outcome: 'ignored'; jobId?: string; reason: string }
+  /** Given back for another attempt; the message should become visible again. */
+  | { outcome: 'retry'; jobId: string; reason: string };
+
+const log = getLogger('process-upload');
+
+async function publish(deps: ProcessDeps, job: JobRecord): Promise<void> {
+  // The cache is a read optimisation: losing a write only costs a Postgres read, so it never fails the job.
+  await deps.cache
+    .put(toCached(job), cacheTtl(job.status, deps.resultTtlSeconds))
+    .catch((error) =>
+      log.warn('status cache write failed', { jobId: job.id, error: (error as Error).message }),
+    );
+}
+
+async function finishFailed(deps: ProcessDeps, jobId: string, code: string, message: string, size?: number) {
+  const job = await deps.jobs.fail(jobId, code, message, size);
+  await publish(deps, job);
+  log.info('job failed', { jobId, code });
+  return { outcome: 'failed' as const, jobId, code };
+}
+
+export async function processUpload(
+  deps: ProcessDeps,
+  upload: { key: string },
+  options: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {},
+): Promise<ProcessOutcome> {
+  const ids = parseUploadKey(upload.key);
+  if (!ids) return { outcome: 'ignored', reason: 'not_an_upload_key' };
+  const existing = await deps.jobs.find(ids.jobId);
+  if (!existing || existing.userId !== ids.userId)
+    return { outcome: 'ignored', jobId: ids.jobId, reason: 'unknown_job' };
+  if (existing.objectKey !== upload.key)
+    return { outcome: 'ignored', jobId: ids.jobId, reason: 'foreign_key' };
+
+  const job = await deps.jobs.claim(ids.jobId, deps.leaseSeconds, deps.maxAttempts);
+  if (!job) {
+    const now = await deps.jobs.find(ids.jobId);
+    if (now?.status === 'processing' && now.attempts >= deps.maxAttempts) {
+      // A worker died on the last allowed attempt; its lease has run out or will, and nobody may claim it again.
+      const stale = await deps.jobs.claim(ids.jobId, deps.leaseSeconds, Number.MAX_SAFE_INTEGER);
+      if (stale)
+        return finishFailed(
+          deps,
+          stale.id,
+          'attempts_exhausted',
+          `processing failed ${deps.maxAttempts} times`,
+        );
+    }
+    return { outcome: 'ignored', jobId: ids.jobId, reason: `not_claimable:${now?.status ?? 'gone'}` };
+  }
+  await publish(deps, job);
+
+  const heartbeat = setInterval(
+    () => {
+      void Promise.all([deps.jobs.extendLease(job.id, deps.leaseSeconds), options.heartbeat?.()]).catch(
+        (error) => log.warn('heartbeat failed', { jobId: job.id, error: (error as Error).message }),
+      );
+    },
+    Math.max(1000, (deps.leaseSeconds * 1000) / 3),
+  );
+  const started = performance.now();
+  let storedBytes: number | undefined;
+  try {
+    const head = await deps.storage.head(upload.key);
+    if (!head)
+      return await finishFailed(deps, job.id, 'upload_missing', 'the uploaded object no longer exists');
+    storedBytes = head.size;
+    if (head.size > job.declaredBytes || head.size > deps.limits.maxUploadBytes) {
+      const limit = Math.min(job.declaredBytes, deps.limits.maxUploadBytes);
+      return await finishFailed(
+        deps,
+        job.id,
+        'too_large',
+        `the upload is ${head.size} bytes; at most ${limit} were allowed`,
+        head.size,
+      );
+    }
+    const source = await deps.storage.read(upload.key);
+    const downloadedAt = performance.now();
+    let lastPublish = 0;
+    const result = await analyzeAudio(source, deps.detector, {
+      maxDurationS: deps.limits.maxDurationS,
+      maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
+      declaredContentType: job.contentType,
+      signal: options.signal,
+      onProgress: async (done, total) => {
+        // Progress goes to Postgres and the cache at most once a second (plus the last batch).
+        if (done < total && performance.now() - lastPublish < 1000) return;
+        lastPublish = performance.now();
+        await deps.jobs.recordProgress(job.id, done, total);
+        await publish(deps, { ...job, chunksDone: done, chunksTotal: total, updatedAt: new Date() });
+      },
+    });
+    const timings = {
+      ...result.timings,
+      first_byte_ms: Math.round(downloadedAt - started),
+      total_ms: Math.round(performance.now() - started),
+      queue_wait_ms: Math.max(0, Math.round(job.startedAt!.getTime() - job.createdAt.getTime())),
+    };
+    const done = await deps.jobs.complete(job.id, { result, storedBytes: head.size, timings });
+    await publish(deps, done);
+    log.info('job completed', {
+      jobId: job.id,
+      chunks: result.chunks.length,
+      label: result.overall.label,
+      ...timings,
+    });
+    return { outcome: 'completed', jobId: job.id };
+  } catch (error) {
+    if (error instanceof AudioError)
+      return finishFailed(deps, job.id, error.code, error.message, storedBytes);
+    const aborted = options.signal?.aborted;
+    if (!aborted && job.attempts >= deps.maxAttempts) {
+      log.error('job failed on its last attempt', { jobId: job.id, error: (error as Error).message });
+      const code = isRealToneError(error) ? error.code : 'processing_failed';
+      return finishFailed(
+        deps,
+        job.id,
+        code,
+        `processing failed after ${job.attempts} attempts`,
+        storedBytes,
+      );
+    }
+    await deps.jobs.release(job.id);
+    const released = await deps.jobs.find(job.id);
+    if (released) await publish(deps, released);
+    const reason = aborted ? 'drain' : (error as Error).message;
+    if (!aborted)
+      log.warn('job given back for another attempt', { jobId: job.id, attempt: job.attempts, error: reason });
+    return { outcome: 'retry', jobId: job.id, reason };
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

@@ -1,0 +1,65 @@
+import type { AnalysisResult } from '../core/detection/analyze.ts';
+
+/** Job lifecycle. `awaiting_upload` → `queued` (object arrived) → `processing` → `completed` | `failed`. */
+export const JOB_STATUSES = ['awaiting_upload', 'queued', 'processing', 'completed', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TERMINAL: readonly JobStatus[] = ['completed', 'failed'];
+
+export interface JobRecord {
+  id: string;
+  userId: string;
+  status: JobStatus;
+  filename: string;
+  contentType: string;
+  declaredBytes: number;
+  objectKey: string;
+  storedBytes: number | null;
+  attempts: number;
+  chunksDone: number;
+  chunksTotal: number | null;
+  result: AnalysisResult | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  modelName: string | null;
+  modelVersion: string | null;
+  timings: Record<string, number> | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface NewJob {
+  id: string;
+  userId: string;
+  filename: string;
+  contentType: string;
+  declaredBytes: number;
+  objectKey: string;
+}
+
+export interface CompletedJob {
+  result: AnalysisResult;
+  storedBytes: number;
+  timings: Record<string, number>;
+}
+
+/** Postgres is the system of record for jobs. */
+export interface JobRepository {
+  create(job: NewJob): Promise<JobRecord>;
+  /** Owner-scoped read: another user's job is indistinguishable from a missing one. */
+  findForUser(userId: string, jobId: string): Promise<JobRecord | undefined>;
+  find(jobId: string): Promise<JobRecord | undefined>;
+  /**
+   * Atomically moves a job to `processing` when it is waiting (`awaiting_upload`/`queued`) or its previous lease
+   * expired (a crashed worker). Returns undefined when another worker holds it or it is finished: duplicate or
+   * replayed events never process a job twice.
+   */
+  claim(jobId: string, leaseSeconds: number, maxAttempts: number): Promise<JobRecord | undefined>;
+  extendLease(jobId: string, leaseSeconds: number): Promise<void>;
+  recordProgress(jobId: string, done: number, total: number): Promise<void>;
+  complete(jobId: string, outcome: CompletedJob): Promise<JobRecord>;
+  fail(jobId: string, code: string, message: string, storedBytes?: number | null): Promise<JobRecord>;
+  /** Gives a claimed job back (drain, transient failure): `queued` again, lease cleared. */
+  release(jobId: string): Promise<void>;
+}
