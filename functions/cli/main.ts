@@ -1,0 +1,118 @@
+/**
+ * `realtone analyze FILE...`: the worker's decode → chunk → inference core on local files, no server needed.
+ * Prints one JSON line per file on stdout (format in README, kept stable for other tools); logs go to stderr.
+ * Exit status: 0 when every file was analysed, 1 when any file failed, 2 on a usage or model error.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { analyzeAudio, type AnalysisResult } from '../core/detection/analyze.ts';
+import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { loadConfig, resolveProjectPath } from '../shared/config.ts';
+import { isRealToneError } from '../shared/errors.ts';
+
+const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] FILE...
+
+Analyses audio files for synthetic speech and prints one JSON line per file.
+  --model     model manifest (default: $MODEL_MANIFEST or the bundled default model)
+  --threads   onnxruntime intra-op threads (default: $INFERENCE_THREADS or automatic)
+Limits: $MAX_DURATION_SECONDS (default 3600) and $MAX_UPLOAD_BYTES (default 200 MiB).`;
+
+export function formatSuccess(file: string, r: AnalysisResult) {
+  return {
+    file,
+    ok: true,
+    duration_s: r.duration_s,
+    sample_rate_in: r.sample_rate_in,
+    chunks: r.chunks.map((c) => ({
+      index: c.index,
+      start_s: c.start_s,
+      end_s: c.end_s,
+      score: c.score,
+      ...(c.reason ? { reason: c.reason } : {}),
+    })),
+    overall: { label: r.overall.label, score: r.overall.score, confidence: r.overall.confidence },
+    model: { name: r.model.name, version: r.model.version },
+  };
+}
+
+export function formatFailure(file: string, error: unknown) {
+  const code = isRealToneError(error) ? error.code : 'internal_error';
+  const message = error instanceof Error ? error.message : String(error);
+  return { file, ok: false, error: { code, message } };
+}
+
+async function analyzeFile(
+  file: string,
+  detector: OnnxDetector,
+  limits: { maxBytes: number; maxDurationS: number },
+) {
+  try {
+    const info = await stat(file).catch((cause) => {
+      throw Object.assign(
+        new Error(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? cause}`),
+        {
+          code: 'file_unreadable',
+        },
+      );
+    });
+    if (!info.isFile())
+      throw Object.assign(new Error(`${file} is not a regular file`), { code: 'file_unreadable' });
+    const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), detector, limits);
+    return formatSuccess(file, result);
+  } catch (error) {
+    const plain = error as { code?: unknown };
+    if (!isRealToneError(error) && plain?.code === 'file_unreadable') {
+      return { file, ok: false, error: { code: 'file_unreadable', message: (error as Error).message } };
+    }
+    return formatFailure(file, error);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        model: { type: 'string' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const [command, ...files] = parsed.positionals;
+  if (parsed.values.help || command !== 'analyze' || files.length === 0) {
+    process.stderr.write(`${USAGE}\n`);
+    return parsed.values.help ? 0 : 2;
+  }
+  let detector: OnnxDetector;
+  let limits: { maxBytes: number; maxDurationS: number };
+  try {
+    const env = { ...process.env };
+    if (parsed.values.model) env.MODEL_MANIFEST = parsed.values.model;
+    if (parsed.values.threads) env.INFERENCE_THREADS = parsed.values.threads;
+    const config = loadConfig(['model', 'limits'], env);
+    limits = { maxBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS };
+    const manifest = parsed.values.model ? parsed.values.model : resolveProjectPath(config.MODEL_MANIFEST);
+    detector = await OnnxDetector.load(manifest, {
+      threads: config.INFERENCE_THREADS,
+      device: config.INFERENCE_DEVICE,
+    });
+  } catch (error) {
+    process.stderr.write(`realtone: ${(error as Error).message}\n`);
+    return 2;
+  }
+  let failed = 0;
+  for (const file of files) {
+    const line = await analyzeFile(file, detector, limits);
+    if (!line.ok) failed++;
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+  await detector.close();
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,64 @@
+/**
+ * `npm start`: runs the local stack until SIGINT/SIGTERM, then drains the worker (no job left in `processing`)
+ * and stops every endpoint. Configuration: PORT (API, default 3000), DATABASE_URL and REDIS_URL (use real servers
+ * instead of the embedded ones), MODEL_MANIFEST, and the limits documented in README.
+ */
+import { getLogger } from '../shared/logger.ts';
+import { startLocalStack } from './stack.ts';
+
+// Node 20 is a supported runtime here (README); the SDK's notice about its future Node 22 requirement is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const log = getLogger('local-stack');
+const port = (name: string, fallback: number) => {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    process.stderr.write(`${name} must be a port number (got "${raw}")\n`);
+    process.exit(2);
+  }
+  return n;
+};
+
+try {
+  const stack = await startLocalStack({
+    port: port('PORT', 3000),
+    s3Port: port('S3_PORT', 4568),
+    sqsPort: port('SQS_PORT', 4566),
+    dynamoPort: port('DYNAMODB_PORT', 4567),
+    pgPort: port('PGLITE_PORT', 5433),
+    databaseUrl: process.env.DATABASE_URL,
+    redisUrl: process.env.REDIS_URL,
+    dataDir: process.env.REALTONE_DATA_DIR,
+  });
+  const e = stack.endpoints;
+  const lines = [
+    `api       ${e.api}`,
+    `s3        ${e.s3}  (bucket ${stack.bucket})`,
+    `sqs       ${e.sqs}  (queue ${stack.jobsQueueUrl}, dlq ${stack.deadLetterQueueUrl})`,
+    `dynamodb  ${e.dynamodb}`,
+    `postgres  ${e.postgres}`,
+    `redis     ${e.redis}`,
+    `worker    consuming ${stack.jobsQueueUrl}`,
+  ];
+  process.stdout.write(
+    `RealTone local stack is up:\n${lines.map((l) => `  ${l}`).join('\n')}\nready ${e.api}\n`,
+  );
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: draining the worker and stopping…\n`);
+    void stack.stop().then(() => {
+      process.stdout.write('stopped\n');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+} catch (error) {
+  log.error('local stack failed to start', { error: (error as Error).message });
+  process.stderr.write(`local stack failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,188 @@
+/**
+ * The whole RealTone stack on one machine, no cloud account: S3 (s3rver), SQS (fauxqs), DynamoDB (dynalite),
+ * Postgres (DATABASE_URL or embedded PGlite), Redis (REDIS_URL or an in-process cache), the HTTP API adapter in
+ * front of the real Lambda handlers, and the detector worker consuming the queue. Everything binds 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type http from 'node:http';
+import path from 'node:path';
+import { createSqsClient } from '../adapters/sqs-message-source.ts';
+import { createPool } from '../adapters/postgres/pool.ts';
+import { migrate } from '../adapters/postgres/migrations.ts';
+import { ROUTES } from '../api/routes.ts';
+import { DEFAULT_MODEL_MANIFEST, PROJECT_ROOT } from '../shared/config.ts';
+import { S3ToSqsBridge } from './bridge.ts';
+import { startDynamo } from './dynamo.ts';
+import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
+import { startDatabase } from './postgres.ts';
+import { startS3 } from './s3.ts';
+import { startSqs } from './sqs.ts';
+
+export interface LocalStackOptions {
+  /** API port (0 = any free port). */
+  port?: number;
+  s3Port?: number;
+  sqsPort?: number;
+  dynamoPort?: number;
+  pgPort?: number;
+  /** Where local state lives (S3 objects, PGlite data, JWT secret). */
+  dataDir?: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  redisKeyPrefix?: string;
+  modelManifest?: string;
+  webOrigins?: string[];
+  /** Extra environment for handlers and worker (limits, timeouts). */
+  env?: Record<string, string>;
+}
+
+export interface LocalStack {
+  endpoints: { api: string; s3: string; sqs: string; dynamodb: string; postgres: string; redis: string };
+  bucket: string;
+  jobsQueueUrl: string;
+  deadLetterQueueUrl: string;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_BUCKET = 'realtone-uploads';
+const REGION = 'us-east-1';
+// Credentials the emulators accept (s3rver checks signatures made with them).
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+
+async function jwtSecret(dataDir: string): Promise<string> {
+  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
+  const file = path.join(dataDir, 'jwt-secret');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(48).toString('base64url');
+    await writeFile(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+const listen = (server: http.Server, port: number) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // Emulator credentials for every SDK client in this process (the stack never talks to real AWS).
+  Object.assign(process.env, LOCAL_CREDENTIALS);
+  const dataDir = path.resolve(options.dataDir ?? path.join(PROJECT_ROOT, '.local'));
+  await mkdir(dataDir, { recursive: true });
+  const webOrigins = options.webOrigins ?? ['http://localhost:5173', 'http://127.0.0.1:5173'];
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse().splice(0)) await stop().catch(() => undefined);
+  };
+  try {
+    const db = await startDatabase({
+      url: options.databaseUrl,
+      dataDir: path.join(dataDir, 'pglite'),
+      port: options.pgPort ?? 5433,
+    });
+    stops.push(db.stop);
+    const migrationPool = createPool({ url: db.url, max: 1, ssl: 'disable' });
+    await migrate(migrationPool).finally(() => migrationPool.end());
+
+    const visibility = Number(options.env?.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? 120);
+    const sqs = await startSqs({
+      port: options.sqsPort ?? 4566,
+      client: (endpoint) => createSqsClient({ region: REGION, endpoint }),
+      visibilityTimeoutSeconds: visibility,
+      maxReceiveCount: 5,
+    });
+    stops.push(sqs.stop);
+    const sqsClient = createSqsClient({ region: REGION, endpoint: sqs.endpoint });
+    stops.push(async () => sqsClient.destroy());
+    const bridge = new S3ToSqsBridge(sqsClient, sqs.jobsQueueUrl, LOCAL_BUCKET, REGION);
+    const s3 = await startS3({
+      port: options.s3Port ?? 4568,
+      directory: path.join(dataDir, 's3'),
+      bucket: LOCAL_BUCKET,
+      webOrigins,
+      onObjectCreated: bridge.onObjectCreated,
+    });
+    stops.push(s3.stop);
+    stops.push(() => bridge.flush());
+    await bridge.sendTestEvent();
+    const dynamo = await startDynamo(options.dynamoPort ?? 4567);
+    stops.push(dynamo.stop);
+
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      UPLOAD_BUCKET: LOCAL_BUCKET,
+      S3_ENDPOINT: s3.endpoint,
+      SQS_ENDPOINT: sqs.endpoint,
+      JOBS_QUEUE_URL: sqs.jobsQueueUrl,
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: String(db.poolMax),
+      CACHE_DRIVER: options.redisUrl ? 'redis' : 'memory',
+      ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+      ...(options.redisKeyPrefix ? { REDIS_KEY_PREFIX: options.redisKeyPrefix } : {}),
+      JWT_SECRET: await jwtSecret(dataDir),
+      MODEL_MANIFEST: options.modelManifest ?? process.env.MODEL_MANIFEST ?? DEFAULT_MODEL_MANIFEST,
+      WORKER_WAIT_SECONDS: '2',
+      WORKER_VISIBILITY_TIMEOUT_SECONDS: String(visibility),
+      ...options.env,
+    });
+
+    // Handlers and worker read their configuration once, on first use: only now that the environment is complete.
+    const routes = await Promise.all(
+      ROUTES.map(async (route) => {
+        const mod = (await import(`../api/handlers/${route.handler}.ts`)) as { handler: LambdaHandler };
+        return { route, fn: mod.handler };
+      }),
+    );
+    const { closeApiDeps } = await import('../api/deps.ts');
+    stops.push(closeApiDeps);
+    const { startWorker } = await import('../worker/runtime.ts');
+    const worker = await startWorker();
+    stops.push(() => worker.stop());
+
+    const server = createHttpAdapter(routes, webOrigins);
+    const apiPort = await listen(server, options.port ?? 3000);
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        }),
+    );
+    return {
+      endpoints: {
+        api: `http://127.0.0.1:${apiPort}`,
+        s3: s3.endpoint,
+        sqs: sqs.endpoint,
+        dynamodb: dynamo.endpoint,
+        postgres: db.embedded
+          ? `${db.url} (embedded PGlite, ${path.join(dataDir, 'pglite')})`
+          : redact(db.url),
+        redis: options.redisUrl ? redact(options.redisUrl) : 'in-process cache',
+      },
+      bucket: LOCAL_BUCKET,
+      jobsQueueUrl: sqs.jobsQueueUrl,
+      deadLetterQueueUrl: sqs.deadLetterQueueUrl,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+/** Hides a password in a connection URL before printing it. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
