@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
+import { resolveSecrets } from '../shared/secrets.ts';
 import { apiDeps, type ApiDeps } from './deps.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
 import { problemErrors } from './middleware/problem-errors.ts';
@@ -19,7 +20,10 @@ export function publicRoute(
 ) {
   const handler = middy<HttpEvent, HttpResult>().use(problemErrors());
   if (options.jsonBody) handler.use(httpJsonBodyParser({ disableContentTypeError: false }) as never);
-  return handler.handler((event, context) => fn(event as HttpEvent & Body, apiDeps(), context));
+  return handler.handler(async (event, context) => {
+    await resolveSecrets();
+    return fn(event as HttpEvent & Body, apiDeps(), context);
+  });
 }
 
 export function userRoute(
@@ -28,7 +32,8 @@ export function userRoute(
 ) {
   const handler = middy<HttpEvent, HttpResult, Error, AuthContext>()
     .use(problemErrors<AuthContext>())
+    .use({ before: () => resolveSecrets() })
     .use(requireUser(() => apiDeps().tokens));
   if (options.jsonBody) handler.use(httpJsonBodyParser({ disableContentTypeError: false }) as never);
-  return handler.handler((event, context) => fn(event as HttpEvent & Body, apiDeps(), context.userId));
+  return handler.handler(async (event, context) => fn(event as HttpEvent & Body, apiDeps(), context.userId));
 }

@@ -13,6 +13,7 @@ import { processUpload, type ProcessDeps } from '../core/jobs/process-upload.ts'
 import { OnnxDetector } from '../inference/onnx-detector.ts';
 import { getWorkerConfig, resolveProjectPath, type WorkerConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
+import { resolveSecrets } from '../shared/secrets.ts';
 import { QueueWorker } from './queue-worker.ts';
 
 const log = getLogger('worker');
@@ -25,7 +26,9 @@ export interface WorkerRuntime {
   stop(): Promise<void>;
 }
 
-export async function startWorker(config: WorkerConfig = getWorkerConfig()): Promise<WorkerRuntime> {
+export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime> {
+  await resolveSecrets();
+  config ??= getWorkerConfig();
   // Load the model first: a model that disagrees with its manifest stops the worker here, before any message.
   const detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
     threads: config.INFERENCE_THREADS,

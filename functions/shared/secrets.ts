@@ -1,0 +1,59 @@
+/**
+ * In AWS, secrets never sit in environment variables: the stack passes their ARNs, and this module resolves them
+ * once per process, before configuration is parsed. Locally (and in tests) the plain variables are set instead
+ * and nothing is fetched.
+ *
+ *   DATABASE_SECRET_ARN  RDS-managed JSON secret {username, password, host, port, dbname}; DATABASE_HOST, when set,
+ *                        replaces its host (the RDS Proxy endpoint). → DATABASE_URL
+ *   JWT_SECRET_ARN       plain string secret → JWT_SECRET
+ *   REDIS_AUTH_SECRET_ARN plain string (ElastiCache AUTH token), inserted into REDIS_URL as its password
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConfigError } from './errors.ts';
+
+let resolved: Promise<void> | undefined;
+
+async function fetchSecret(client: SecretsManagerClient, arn: string): Promise<string> {
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    if (!out.SecretString) throw new Error('secret has no string value');
+    return out.SecretString;
+  } catch (cause) {
+    throw new ConfigError(`cannot read secret ${arn}: ${(cause as Error).message}`, { cause });
+  }
+}
+
+export async function resolveSecretsInto(env: NodeJS.ProcessEnv): Promise<void> {
+  const wanted = ['DATABASE_SECRET_ARN', 'JWT_SECRET_ARN', 'REDIS_AUTH_SECRET_ARN'].filter((k) => env[k]);
+  if (!wanted.length) return;
+  const client = new SecretsManagerClient({ region: env.AWS_REGION });
+  try {
+    if (env.DATABASE_SECRET_ARN && !env.DATABASE_URL) {
+      const secret = JSON.parse(await fetchSecret(client, env.DATABASE_SECRET_ARN)) as Record<
+        string,
+        unknown
+      >;
+      const host = env.DATABASE_HOST ?? String(secret.host ?? '');
+      const url = new URL(`postgres://${host}:${secret.port ?? 5432}`);
+      url.username = encodeURIComponent(String(secret.username ?? ''));
+      url.password = encodeURIComponent(String(secret.password ?? ''));
+      url.pathname = `/${env.DATABASE_NAME ?? secret.dbname ?? 'realtone'}`;
+      env.DATABASE_URL = url.toString();
+    }
+    if (env.JWT_SECRET_ARN && !env.JWT_SECRET) env.JWT_SECRET = await fetchSecret(client, env.JWT_SECRET_ARN);
+    if (env.REDIS_AUTH_SECRET_ARN && env.REDIS_URL) {
+      const url = new URL(env.REDIS_URL);
+      if (!url.password) {
+        url.password = encodeURIComponent(await fetchSecret(client, env.REDIS_AUTH_SECRET_ARN));
+        env.REDIS_URL = url.toString();
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Resolves secret ARNs into process.env once per process (Lambda cold start, worker start). */
+export function resolveSecrets(): Promise<void> {
+  return (resolved ??= resolveSecretsInto(process.env));
+}
