@@ -1,0 +1,81 @@
+/**
+ * Starts `functions/local/main.ts` (what `npm start` runs) as a child process on free ports and waits for its
+ * `ready <url>` line. Used by the end-to-end tests and the benchmarks, so both exercise the real local stack.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface StackProcess {
+  api: string;
+  child: ChildProcess;
+  output: () => string;
+  dataDir: string;
+  /** Sends `signal`, waits for the exit and returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function startStackProcess(
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 90_000,
+): Promise<StackProcess> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'realtone-stack-'));
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    S3_PORT: '0',
+    SQS_PORT: '0',
+    DYNAMODB_PORT: '0',
+    PGLITE_PORT: '0',
+    REALTONE_DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'WARN',
+    DATABASE_URL: undefined,
+    REDIS_URL: undefined,
+    ...env,
+  };
+  for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
+  delete childEnv.VITEST; // the stack is a product process, not a test
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const api = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`stack not ready after ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const m = /^ready (http:\/\/\S+)$/m.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`stack exited with ${code} before ready:\n${out}`));
+    });
+  });
+  return {
+    api,
+    child,
+    dataDir,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      const code = await exited;
+      await rm(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
