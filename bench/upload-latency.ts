@@ -1,0 +1,68 @@
+/**
+ * Time from upload to `completed` for a 60 s WAV on the local stack (median of 5 runs), measured as a client sees
+ * it: from the start of the multipart POST to S3 until a poll (every 50 ms) returns `completed`. Also reports the
+ * worker's own stage timings. Prints JSON on stdout.
+ *
+ *   npm run bench:pipeline                       # embedded PGlite + in-process cache, default model
+ *   BENCH_REAL_SERVICES=1 npm run bench:pipeline # Postgres and Redis on 127.0.0.1
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiClient } from '../test/support/api-client.ts';
+import { ROOT, startStackProcess } from '../test/support/local-stack-process.ts';
+import { decodeWav16Mono, encodeWav16, loopTo } from './wav.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const DEFAULT_MODEL = 'models/realtone-wavlm-small/model.json';
+const model =
+  process.env.MODEL_MANIFEST ??
+  (existsSync(path.join(ROOT, DEFAULT_MODEL))
+    ? DEFAULT_MODEL
+    : 'test/fixtures/models/energy-fixture/model.json');
+
+const speech = decodeWav16Mono(readFileSync(path.join(ROOT, 'test/fixtures/e2e/speech-9.5s.wav')));
+const wav = encodeWav16(loopTo(speech.samples, speech.sampleRate, 60), speech.sampleRate);
+
+const env: Record<string, string> = { MODEL_MANIFEST: model, LOG_LEVEL: 'ERROR' };
+if (process.env.BENCH_REAL_SERVICES) {
+  env.DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  env.REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  env.REDIS_KEY_PREFIX = `rt:bench:${Date.now()}:`;
+}
+const stack = await startStackProcess(env);
+try {
+  const client = new ApiClient(stack.api);
+  await client.signUp();
+  const runs: { total_ms: number; worker: Record<string, number> }[] = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    const slot = await client.requestUpload('bench-60s.wav', 'audio/wav', wav.length);
+    const t0 = performance.now();
+    const status = await ApiClient.postToS3(slot, wav, 'bench-60s.wav', 'audio/wav');
+    if (status !== 204) throw new Error(`S3 answered ${status}`);
+    const job = await client.waitForJob(slot.job_id, 120_000, 50);
+    const total = performance.now() - t0;
+    if (job.status !== 'completed') throw new Error(`job failed: ${JSON.stringify(job.error)}`);
+    if (i > 0) runs.push({ total_ms: Math.round(total), worker: job.result.timings }); // run 0 warms up
+  }
+  const totals = runs.map((r) => r.total_ms).sort((a, b) => a - b);
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'upload_to_completed',
+        audio: { seconds: 60, sample_rate: speech.sampleRate, format: 'wav pcm16 mono', bytes: wav.length },
+        model,
+        services: process.env.BENCH_REAL_SERVICES ? 'postgres+redis' : 'embedded pglite + in-process cache',
+        runs: runs.length,
+        median_ms: totals[Math.floor(totals.length / 2)],
+        min_ms: totals[0],
+        max_ms: totals[totals.length - 1],
+        runs_ms: runs.map((r) => r.total_ms),
+        worker_timings_last_run: runs[runs.length - 1]?.worker,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await stack.stop();
+}
