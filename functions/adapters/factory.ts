@@ -2,20 +2,41 @@
  * Builds adapters from typed configuration. The local stack and AWS differ only in endpoints and in the cache
  * driver; the code paths are the same.
  */
+import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ConfigOf } from '../shared/config.ts';
 import type { StatusCache } from '../ports/cache.ts';
+import type { RateLimiter } from '../ports/rate-limit.ts';
+import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { MemoryStatusCache } from './memory-status-cache.ts';
 import { createPool } from './postgres/pool.ts';
+import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import { RedisStatusCache } from './redis-status-cache.ts';
 import { S3ObjectStore, createS3Client } from './s3-object-store.ts';
 import { SqsMessageSource, createSqsClient } from './sqs-message-source.ts';
 
-let memoryCache: MemoryStatusCache | undefined;
+let memory: { cache: MemoryStatusCache; limiter: MemoryRateLimiter } | undefined;
 
-export function cacheFromConfig(c: ConfigOf<'cache'>): StatusCache {
-  if (c.CACHE_DRIVER === 'memory') return (memoryCache ??= new MemoryStatusCache()); // shared by the whole process
-  return RedisStatusCache.connect(c.REDIS_URL!, c.REDIS_KEY_PREFIX);
+/** Cache and rate limiter share one Redis connection (or, locally, one in-process store for the whole process). */
+export function keyValueFromConfig(c: ConfigOf<'cache'>): {
+  cache: StatusCache;
+  limiter: RateLimiter;
+  close: () => Promise<void>;
+} {
+  if (c.CACHE_DRIVER === 'memory') {
+    memory ??= { cache: new MemoryStatusCache(), limiter: new MemoryRateLimiter() };
+    return { ...memory, close: async () => undefined };
+  }
+  const redis = new Redis(c.REDIS_URL!, { maxRetriesPerRequest: 2, connectTimeout: 3000 });
+  // Connection errors surface on commands; the client reconnects by itself.
+  redis.on('error', () => undefined);
+  return {
+    cache: new RedisStatusCache(redis, c.REDIS_KEY_PREFIX),
+    limiter: new RedisRateLimiter(redis, c.REDIS_KEY_PREFIX),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
 }
 
 export function poolFromConfig(c: ConfigOf<'database'>): pg.Pool {

@@ -35,6 +35,4 @@ export class MemoryStatusCache implements StatusCache {
   }
 
   async ping(): Promise<void> {}
-
-  async close(): Promise<void> {}
 }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { CachedJob, StatusCache } from '../ports/cache.ts';
 
 /**
@@ -10,18 +10,6 @@ export class RedisStatusCache implements StatusCache {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
-
-  static connect(url: string, prefix: string): RedisStatusCache {
-    const redis = new Redis(url, {
-      lazyConnect: false,
-      maxRetriesPerRequest: 2,
-      enableOfflineQueue: true,
-      connectTimeout: 3000,
-    });
-    // Connection errors surface on commands; the client reconnects by itself.
-    redis.on('error', () => undefined);
-    return new RedisStatusCache(redis, prefix);
-  }
 
   private key(jobId: string) {
     return `${this.prefix}job:${jobId}`;
@@ -46,9 +34,5 @@ export class RedisStatusCache implements StatusCache {
 
   async ping(): Promise<void> {
     await this.redis.ping();
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -2,11 +2,19 @@
  * Composition root of the API handlers: one set of adapters per Lambda execution environment (or per local-stack
  * process), created on first use from the configuration that was read and validated once.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type pg from 'pg';
-import { cacheFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
+import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
+import { idempotentByKey } from '../adapters/idempotency.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import { PostgresUserRepository } from '../adapters/postgres/user-repository.ts';
+import { dynamoCheck, s3Check, sqsCheck } from '../adapters/readiness.ts';
+import { createS3Client } from '../adapters/s3-object-store.ts';
+import { createSqsClient } from '../adapters/sqs-message-source.ts';
+import { LoginThrottle } from '../core/auth/login-limits.ts';
 import type { TokenConfig } from '../core/auth/tokens.ts';
+import type { Check } from '../core/health/readiness.ts';
+import { createUpload } from '../core/jobs/create-upload.ts';
 import type { StatusCache } from '../ports/cache.ts';
 import type { ObjectStore } from '../ports/storage.ts';
 import { getApiConfig, type ApiConfig } from '../shared/config.ts';
@@ -19,6 +27,16 @@ export interface ApiDeps {
   cache: StatusCache;
   storage: ObjectStore;
   tokens: TokenConfig;
+  throttle: LoginThrottle;
+  /** POST /v1/uploads behind the Idempotency-Key layer. */
+  createUploadOnce: (
+    userId: string,
+    body: unknown,
+    key: string,
+  ) => Promise<Awaited<ReturnType<typeof createUpload>>>;
+  createUpload: (userId: string, body: unknown) => ReturnType<typeof createUpload>;
+  readinessChecks: Record<string, Check>;
+  close(): Promise<void>;
 }
 
 let deps: ApiDeps | undefined;
@@ -27,18 +45,65 @@ export function apiDeps(): ApiDeps {
   if (deps) return deps;
   const config = getApiConfig();
   const pool = poolFromConfig(config);
+  const kv = keyValueFromConfig(config);
+  const storage = objectStoreFromConfig(config);
+  const jobs = new PostgresJobRepository(pool);
+  const upload = (userId: string, body: unknown) =>
+    createUpload(
+      {
+        jobs,
+        storage,
+        limits: {
+          maxUploadBytes: config.MAX_UPLOAD_BYTES,
+          uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
+        },
+      },
+      userId,
+      body,
+    );
+  const dynamo = new DynamoDBClient({
+    region: config.AWS_REGION,
+    ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
+  });
+  const s3 = createS3Client({ region: config.AWS_REGION, endpoint: config.S3_ENDPOINT });
+  const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
   deps = {
     config,
     pool,
     users: new PostgresUserRepository(pool),
-    jobs: new PostgresJobRepository(pool),
-    cache: cacheFromConfig(config),
-    storage: objectStoreFromConfig(config),
+    jobs,
+    cache: kv.cache,
+    storage,
     tokens: {
       secret: config.JWT_SECRET,
       ttlSeconds: config.JWT_TTL_SECONDS,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+    },
+    throttle: new LoginThrottle(kv.limiter, {
+      perSourcePerMinute: config.LOGIN_MAX_PER_SOURCE_PER_MINUTE,
+      failuresPerAccount: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+    }),
+    createUpload: upload,
+    createUploadOnce: idempotentByKey(upload, {
+      table: config.IDEMPOTENCY_TABLE,
+      region: config.AWS_REGION,
+      endpoint: config.DYNAMODB_ENDPOINT,
+      ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    }),
+    readinessChecks: {
+      postgres: () => jobs.ping(),
+      cache: () => kv.cache.ping(),
+      s3: s3Check(s3, config.UPLOAD_BUCKET),
+      sqs: sqsCheck(sqs, config.JOBS_QUEUE_URL),
+      dynamodb: dynamoCheck(dynamo, config.IDEMPOTENCY_TABLE),
+    },
+    async close() {
+      await Promise.allSettled([pool.end(), kv.close()]);
+      dynamo.destroy();
+      s3.destroy();
+      sqs.destroy();
     },
   };
   return deps;
@@ -46,8 +111,7 @@ export function apiDeps(): ApiDeps {
 
 /** Closes pools and connections (local stack shutdown, tests). */
 export async function closeApiDeps(): Promise<void> {
-  if (!deps) return;
   const d = deps;
   deps = undefined;
-  await Promise.allSettled([d.pool.end(), d.cache.close()]);
+  await d?.close();
 }

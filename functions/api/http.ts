@@ -53,10 +53,14 @@ export function problem(error: unknown, event: HttpEvent): HttpResult {
     const retry = (error as { retryAfterSeconds?: number }).retryAfterSeconds;
     if (retry) headers = { 'retry-after': String(retry) };
   } else if (typeof httpError?.statusCode === 'number' && httpError.statusCode < 500) {
-    // http-errors thrown by middy middlewares (body parser): 415 no JSON content type, 422 malformed JSON.
-    status = httpError.statusCode;
-    code = status === 415 ? 'unsupported_media_type' : status === 422 ? 'invalid_json' : 'invalid_request';
-    detail = httpError.message ?? TITLES[status] ?? 'invalid request';
+    // http-errors from middy's JSON body parser: it answers 415 both for a missing JSON content type and for a
+    // malformed body; the second is a client syntax error, 400 here.
+    const malformed = /malformed JSON/i.test(httpError.message ?? '');
+    status = malformed ? 400 : httpError.statusCode;
+    code = malformed ? 'invalid_json' : status === 415 ? 'unsupported_media_type' : 'invalid_request';
+    detail = malformed
+      ? 'the request body is not valid JSON'
+      : (httpError.message ?? TITLES[status] ?? 'invalid request');
   }
   return {
     statusCode: status,

@@ -8,12 +8,19 @@ export interface RouteDef {
   path: string;
   /** Module name in functions/api/handlers/ exporting `handler`. */
   handler: string;
+  /** Whether the route needs a Bearer token (documentation and CDK; the handler enforces it). */
+  auth: boolean;
 }
 
 export const ROUTES: readonly RouteDef[] = [
-  { method: 'GET', path: '/v1/health', handler: 'health' },
-  { method: 'POST', path: '/v1/auth/register', handler: 'auth-register' },
-  { method: 'POST', path: '/v1/auth/login', handler: 'auth-login' },
-  { method: 'POST', path: '/v1/uploads', handler: 'uploads-create' },
-  { method: 'GET', path: '/v1/jobs/{id}', handler: 'jobs-get' },
+  { method: 'GET', path: '/v1/health', handler: 'health', auth: false },
+  { method: 'GET', path: '/v1/ready', handler: 'ready', auth: false },
+  { method: 'GET', path: '/v1/openapi.json', handler: 'openapi-get', auth: false },
+  { method: 'GET', path: '/v1/models', handler: 'models-get', auth: false },
+  { method: 'POST', path: '/v1/auth/register', handler: 'auth-register', auth: false },
+  { method: 'POST', path: '/v1/auth/login', handler: 'auth-login', auth: false },
+  { method: 'POST', path: '/v1/uploads', handler: 'uploads-create', auth: true },
+  { method: 'GET', path: '/v1/jobs', handler: 'jobs-list', auth: true },
+  { method: 'GET', path: '/v1/jobs/{id}', handler: 'jobs-get', auth: true },
+  { method: 'DELETE', path: '/v1/jobs/{id}', handler: 'jobs-delete', auth: true },
 ];

@@ -109,7 +109,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(s3.stop);
     stops.push(() => bridge.flush());
     await bridge.sendTestEvent();
-    const dynamo = await startDynamo(options.dynamoPort ?? 4567);
+    const dynamo = await startDynamo(options.dynamoPort ?? 4567, REGION);
     stops.push(dynamo.stop);
 
     Object.assign(process.env, {
@@ -119,6 +119,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       SQS_ENDPOINT: sqs.endpoint,
       JOBS_QUEUE_URL: sqs.jobsQueueUrl,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
+      IDEMPOTENCY_TABLE: dynamo.table,
       DATABASE_URL: db.url,
       DATABASE_POOL_MAX: String(db.poolMax),
       CACHE_DRIVER: options.redisUrl ? 'redis' : 'memory',

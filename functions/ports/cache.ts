@@ -5,10 +5,13 @@ import type { AnalysisResult } from '../core/detection/analyze.ts';
 export interface CachedJob {
   id: string;
   userId: string;
+  filename: string;
+  createdAt: string;
   status: JobStatus;
   progress: { chunks_done: number; chunks_total: number | null };
   result: AnalysisResult | null;
   error: { code: string; message: string } | null;
+  timings: Record<string, number> | null;
   updatedAt: string;
 }
 
@@ -24,5 +27,4 @@ export interface StatusCache {
   putIfAbsent(job: CachedJob, ttlSeconds: number): Promise<void>;
   delete(jobId: string): Promise<void>;
   ping(): Promise<void>;
-  close(): Promise<void>;
 }

@@ -62,4 +62,22 @@ export interface JobRepository {
   fail(jobId: string, code: string, message: string, storedBytes?: number | null): Promise<JobRecord>;
   /** Gives a claimed job back (drain, transient failure): `queued` again, lease cleared. */
   release(jobId: string): Promise<void>;
+  /** `awaiting_upload` → `queued` once the object is in S3 (no-op in any other state). */
+  markQueued(jobId: string, storedBytes: number): Promise<JobRecord | undefined>;
+  /** A user's jobs, newest first, keyset-paginated. */
+  listForUser(userId: string, query: JobListQuery): Promise<JobRecord[]>;
+  /** Deletes the job and its audio-file row; returns what was deleted (for S3 and cache cleanup). */
+  deleteForUser(userId: string, jobId: string): Promise<JobRecord | undefined>;
+  ping(): Promise<void>;
+}
+
+export interface JobListQuery {
+  limit: number;
+  status?: JobStatus;
+  /** created_at >= from */
+  from?: Date;
+  /** created_at < to */
+  to?: Date;
+  /** Keyset cursor: rows strictly older than (createdAt, id). */
+  before?: { createdAt: Date; id: string };
 }

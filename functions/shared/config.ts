@@ -66,6 +66,35 @@ const sections = {
     MAX_UPLOAD_BYTES: int(1024, 5 * 1024 ** 3).default(200 * 1024 * 1024),
     MAX_DURATION_SECONDS: int(1, 6 * 3600).default(3600),
   }),
+  idempotency: z.object({
+    /** DynamoDB table for Idempotency-Key on POST /v1/uploads (key `id`, TTL attribute `expiration`). */
+    IDEMPOTENCY_TABLE: z.string().min(3).max(255),
+    IDEMPOTENCY_TTL_SECONDS: int(60, 7 * 86400).default(86400),
+    DYNAMODB_ENDPOINT: optionalUrl,
+  }),
+  rateLimit: z.object({
+    LOGIN_MAX_PER_SOURCE_PER_MINUTE: int(1, 10000).default(30),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: int(1, 1000).default(10),
+    LOGIN_FAILURE_WINDOW_SECONDS: int(10, 86400).default(900),
+  }),
+  verdict: z
+    .object({
+      /** Overall policy: mean of the top fraction of chunk scores (docs/verdict.md). */
+      VERDICT_TOP_FRACTION: z.coerce.number().gt(0).max(1).default(0.34),
+      /** Override the model manifest's thresholds (probabilities). */
+      VERDICT_LIKELY_FAKE: z.coerce.number().gt(0).lt(1).optional(),
+      VERDICT_FAKE: z.coerce.number().gt(0).lt(1).optional(),
+    })
+    .refine(
+      (v) =>
+        v.VERDICT_FAKE === undefined ||
+        v.VERDICT_LIKELY_FAKE === undefined ||
+        v.VERDICT_FAKE >= v.VERDICT_LIKELY_FAKE,
+      {
+        message: 'VERDICT_FAKE must be >= VERDICT_LIKELY_FAKE',
+        path: ['VERDICT_FAKE'],
+      },
+    ),
   worker: z.object({
     WORKER_CONCURRENCY: int(1, 16).default(1),
     WORKER_MAX_ATTEMPTS: int(1, 20).default(3),
@@ -106,40 +135,42 @@ export function resolveProjectPath(p: string): string {
   return path.isAbsolute(p) ? p : path.join(PROJECT_ROOT, p);
 }
 
-export type ApiConfig = ConfigOf<
-  'aws' | 'storage' | 'queue' | 'database' | 'cache' | 'auth' | 'model' | 'limits'
->;
-export type WorkerConfig = ConfigOf<
-  'aws' | 'storage' | 'queue' | 'database' | 'cache' | 'model' | 'limits' | 'worker'
->;
+const API_SECTIONS = [
+  'aws',
+  'storage',
+  'queue',
+  'database',
+  'cache',
+  'auth',
+  'model',
+  'limits',
+  'idempotency',
+  'rateLimit',
+  'verdict',
+] as const;
+const WORKER_SECTIONS = [
+  'aws',
+  'storage',
+  'queue',
+  'database',
+  'cache',
+  'model',
+  'limits',
+  'worker',
+  'verdict',
+] as const;
+export type ApiConfig = ConfigOf<(typeof API_SECTIONS)[number]>;
+export type WorkerConfig = ConfigOf<(typeof WORKER_SECTIONS)[number]>;
 
 let apiConfig: ApiConfig | undefined;
 let workerConfig: WorkerConfig | undefined;
 
 /** The API's configuration, read once per process. */
 export function getApiConfig(): ApiConfig {
-  return (apiConfig ??= loadConfig([
-    'aws',
-    'storage',
-    'queue',
-    'database',
-    'cache',
-    'auth',
-    'model',
-    'limits',
-  ]));
+  return (apiConfig ??= loadConfig(API_SECTIONS));
 }
 
 /** The worker's configuration, read once per process. */
 export function getWorkerConfig(): WorkerConfig {
-  return (workerConfig ??= loadConfig([
-    'aws',
-    'storage',
-    'queue',
-    'database',
-    'cache',
-    'model',
-    'limits',
-    'worker',
-  ]));
+  return (workerConfig ??= loadConfig(WORKER_SECTIONS));
 }

@@ -3,7 +3,7 @@
  * container entry point (main.ts) and by the local stack, which runs the same worker in-process.
  */
 import {
-  cacheFromConfig,
+  keyValueFromConfig,
   messageSourceFromConfig,
   objectStoreFromConfig,
   poolFromConfig,
@@ -35,11 +35,11 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     device: config.INFERENCE_DEVICE,
   });
   const pool = poolFromConfig(config);
-  const cache = cacheFromConfig(config);
+  const kv = keyValueFromConfig(config);
   const visibility = config.WORKER_VISIBILITY_TIMEOUT_SECONDS;
   const deps: ProcessDeps = {
     jobs: new PostgresJobRepository(pool),
-    cache,
+    cache: kv.cache,
     storage: objectStoreFromConfig(config),
     detector,
     limits: { maxUploadBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS },
@@ -47,6 +47,13 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     leaseSeconds: Math.max(5, visibility - 5),
     maxAttempts: config.WORKER_MAX_ATTEMPTS,
     resultTtlSeconds: config.RESULT_TTL_SECONDS,
+    verdict: {
+      fraction: config.VERDICT_TOP_FRACTION,
+      thresholds: {
+        likely_fake: config.VERDICT_LIKELY_FAKE ?? detector.manifest.thresholds.likely_fake,
+        fake: config.VERDICT_FAKE ?? detector.manifest.thresholds.fake,
+      },
+    },
   };
   const worker = new QueueWorker({
     source: messageSourceFromConfig(config),
@@ -69,7 +76,7 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     detector,
     async stop() {
       await worker.drain(config.WORKER_DRAIN_SECONDS * 1000);
-      await Promise.allSettled([detector.close(), pool.end(), cache.close()]);
+      await Promise.allSettled([detector.close(), pool.end(), kv.close()]);
       log.info('worker stopped', worker.stats);
     },
   };

@@ -10,9 +10,20 @@ export interface UploadSlot {
   upload: { url: string; fields: Record<string, string>; expires_at: string; max_bytes: number };
 }
 
+export type ResponseHook = (
+  method: string,
+  path: string,
+  status: number,
+  contentType: string | null,
+  body: unknown,
+) => void;
+
 export class ApiClient {
   token: string | undefined;
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    private readonly onResponse?: ResponseHook,
+  ) {}
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(`${this.base}${path}`, {
@@ -31,6 +42,13 @@ export class ApiClient {
     } catch {
       json = undefined;
     }
+    this.onResponse?.(
+      method,
+      new URL(path, this.base).pathname,
+      res.status,
+      res.headers.get('content-type'),
+      json ?? text,
+    );
     return { status: res.status, headers: res.headers, json: json as Record<string, any>, text };
   }
 

@@ -12,6 +12,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export interface StackProcess {
   api: string;
+  /** Other endpoints as printed by the stack (s3, sqs, dynamodb, …). */
+  endpoints: Record<string, string>;
   child: ChildProcess;
   output: () => string;
   dataDir: string;
@@ -66,8 +68,11 @@ export async function startStackProcess(
       reject(new Error(`stack exited with ${code} before ready:\n${out}`));
     });
   });
+  const endpoints: Record<string, string> = {};
+  for (const m of out.matchAll(/^ {2}(\w+)\s+(http:\/\/\S+)/gm)) endpoints[m[1]!] = m[2]!;
   return {
     api,
+    endpoints,
     child,
     dataDir,
     output: () => out,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { CompletedJob, JobRecord, JobRepository, NewJob } from '../../ports/jobs.ts';
+import { JobGoneError } from '../../core/jobs/errors.ts';
+import type { CompletedJob, JobListQuery, JobRecord, JobRepository, NewJob } from '../../ports/jobs.ts';
 
 const SELECT = `
 SELECT j.id, j.user_id, j.status, f.filename, f.content_type, f.declared_bytes, f.object_key, f.stored_bytes,
@@ -45,7 +46,7 @@ export class PostgresJobRepository implements JobRepository {
 
   private async reread(jobId: string): Promise<JobRecord> {
     const job = await this.find(jobId);
-    if (!job) throw new Error(`job ${jobId} vanished`);
+    if (!job) throw new JobGoneError(`job ${jobId} no longer exists`);
     return job;
   }
 
@@ -141,5 +142,54 @@ export class PostgresJobRepository implements JobRepository {
         WHERE id = $1 AND status = 'processing'`,
       [jobId],
     );
+  }
+
+  async markQueued(jobId: string, storedBytes: number) {
+    await this.pool.query(
+      `WITH j AS (
+         UPDATE detection_jobs SET status = 'queued', updated_at = now()
+          WHERE id = $1 AND status = 'awaiting_upload' RETURNING audio_file_id
+       )
+       UPDATE audio_files SET stored_bytes = $2 WHERE id = (SELECT audio_file_id FROM j)`,
+      [jobId, storedBytes],
+    );
+    return this.find(jobId);
+  }
+
+  async listForUser(userId: string, q: JobListQuery) {
+    const where = ['j.user_id = $1'];
+    const params: unknown[] = [userId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.status) add('j.status = ?', q.status);
+    if (q.from) add('j.created_at >= ?', q.from);
+    if (q.to) add('j.created_at < ?', q.to);
+    if (q.before) {
+      params.push(q.before.createdAt, q.before.id);
+      where.push(`(j.created_at, j.id) < ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(q.limit);
+    const { rows } = await this.pool.query(
+      `${SELECT} WHERE ${where.join(' AND ')} ORDER BY j.created_at DESC, j.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(toRecord);
+  }
+
+  async deleteForUser(userId: string, jobId: string) {
+    const job = await this.findForUser(userId, jobId);
+    if (!job) return undefined;
+    // Deleting the audio file cascades to its job.
+    const { rowCount } = await this.pool.query(
+      'DELETE FROM audio_files WHERE id = (SELECT audio_file_id FROM detection_jobs WHERE id = $1 AND user_id = $2)',
+      [jobId, userId],
+    );
+    return rowCount ? job : undefined;
+  }
+
+  async ping() {
+    await this.pool.query('SELECT 1');
   }
 }

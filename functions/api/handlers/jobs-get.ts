@@ -6,7 +6,12 @@ import { userRoute } from '../handler.ts';
 /** GET /v1/jobs/{id} → 200 job view (owner only; anyone else gets 404). Retry-After while the job runs. */
 export const handler = userRoute(async (event, deps, userId) => {
   const view = await getJob(
-    { jobs: deps.jobs, cache: deps.cache, cacheTtlSeconds: deps.config.RESULT_TTL_SECONDS },
+    {
+      jobs: deps.jobs,
+      cache: deps.cache,
+      storage: deps.storage,
+      resultTtlSeconds: deps.config.RESULT_TTL_SECONDS,
+    },
     userId,
     event.pathParameters?.id ?? '',
   );

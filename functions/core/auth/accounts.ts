@@ -4,6 +4,7 @@ import { ValidationError } from '../../shared/errors.ts';
 import type { UserRepository } from '../../ports/users.ts';
 import { InvalidCredentialsError } from './errors.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
+import type { LoginThrottle } from './login-limits.ts';
 import { issueToken, type TokenConfig } from './tokens.ts';
 
 export const credentialsSchema = z
@@ -34,11 +35,20 @@ export async function register(users: UserRepository, credentials: Credentials) 
   return { id: user.id, email: user.email, created_at: user.createdAt.toISOString() };
 }
 
-export async function login(users: UserRepository, credentials: Credentials, tokens: TokenConfig) {
-  const user = await users.findByEmail(credentials.email);
+export async function login(
+  deps: { users: UserRepository; tokens: TokenConfig; throttle: LoginThrottle },
+  credentials: Credentials,
+  sourceIp: string,
+) {
+  await deps.throttle.before(credentials.email, sourceIp);
+  const user = await deps.users.findByEmail(credentials.email);
   // Always run one scrypt verification so response time does not reveal whether the account exists.
   const ok = await verifyPassword(credentials.password, user?.passwordHash ?? (await dummyHash()));
-  if (!user || !ok) throw new InvalidCredentialsError('email or password is incorrect');
-  const { token, expiresIn } = issueToken(user.id, tokens);
+  if (!user || !ok) {
+    await deps.throttle.failed(credentials.email);
+    throw new InvalidCredentialsError('email or password is incorrect');
+  }
+  await deps.throttle.succeeded(credentials.email);
+  const { token, expiresIn } = issueToken(user.id, deps.tokens);
   return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
 }

@@ -12,3 +12,9 @@ export class UploadMismatchError extends JobError {
 export class AttemptsExhaustedError extends JobError {
   readonly code = 'attempts_exhausted';
 }
+
+/** The job was deleted by its owner while a worker held it; the worker drops its work. */
+export class JobGoneError extends JobError {
+  readonly code = 'job_gone';
+  override readonly status = 404;
+}

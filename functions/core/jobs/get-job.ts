@@ -1,20 +1,23 @@
 import { NotFoundError } from '../../shared/errors.ts';
 import type { StatusCache } from '../../ports/cache.ts';
-import type { JobRepository } from '../../ports/jobs.ts';
+import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
+import type { ObjectStore } from '../../ports/storage.ts';
 import { cacheTtl, toCached, toView, type JobView } from './view.ts';
 
 export interface GetJobDeps {
   jobs: JobRepository;
   cache: StatusCache;
-  /** TTL for finished jobs; in-flight states are cached briefly (ACTIVE_TTL_SECONDS) as a safety net. */
-  cacheTtlSeconds: number;
+  storage: ObjectStore;
+  resultTtlSeconds: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Owner-only read. Served from the cache when warm, from Postgres otherwise (then cached). A job of another user
- * and a missing job give the same NotFoundError.
+ * Owner-only read, served from the cache when warm and from Postgres otherwise (then cached with the reader's
+ * NX fill, so it never overwrites a newer state the worker wrote). A job of another user and a missing job give the
+ * same NotFoundError. While a job awaits its upload, a poll checks S3: once the object exists the job is `queued`
+ * (the worker may be scaled to zero and take a while to start).
  */
 export async function getJob(deps: GetJobDeps, userId: string, jobId: string): Promise<JobView> {
   if (!UUID.test(jobId)) throw new NotFoundError('job not found');
@@ -23,9 +26,13 @@ export async function getJob(deps: GetJobDeps, userId: string, jobId: string): P
     if (cached.userId !== userId) throw new NotFoundError('job not found');
     return toView(cached);
   }
-  const job = await deps.jobs.findForUser(userId, jobId);
+  let job: JobRecord | undefined = await deps.jobs.findForUser(userId, jobId);
   if (!job) throw new NotFoundError('job not found');
+  if (job.status === 'awaiting_upload') {
+    const head = await deps.storage.head(job.objectKey);
+    if (head) job = (await deps.jobs.markQueued(job.id, head.size)) ?? job;
+  }
   const entry = toCached(job);
-  await deps.cache.putIfAbsent(entry, cacheTtl(job.status, deps.cacheTtlSeconds)).catch(() => undefined);
+  await deps.cache.putIfAbsent(entry, cacheTtl(job.status, deps.resultTtlSeconds)).catch(() => undefined);
   return toView(entry);
 }

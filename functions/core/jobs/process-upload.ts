@@ -14,6 +14,8 @@ import type { StatusCache } from '../../ports/cache.ts';
 import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import { analyzeAudio } from '../detection/analyze.ts';
+import type { VerdictPolicy } from '../detection/verdict.ts';
+import { JobGoneError } from './errors.ts';
 import { parseUploadKey } from './object-key.ts';
 import { cacheTtl, toCached } from './view.ts';
 
@@ -26,6 +28,8 @@ export interface ProcessDeps {
   leaseSeconds: number;
   maxAttempts: number;
   resultTtlSeconds: number;
+  /** Overall policy (top fraction, thresholds); defaults to the manifest's thresholds. */
+  verdict?: Partial<VerdictPolicy>;
 }
 
 export type ProcessOutcome =
@@ -116,6 +120,7 @@ export async function processUpload(
       maxDurationS: deps.limits.maxDurationS,
       maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
       declaredContentType: job.contentType,
+      verdict: deps.verdict,
       signal: options.signal,
       onProgress: async (done, total) => {
         // Progress goes to Postgres and the cache at most once a second (plus the last batch).

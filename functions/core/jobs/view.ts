@@ -2,33 +2,42 @@ import type { CachedJob } from '../../ports/cache.ts';
 import { TERMINAL, type JobRecord, type JobStatus } from '../../ports/jobs.ts';
 
 /**
- * In-flight states live in the cache only briefly: if a worker's cache write is ever lost, a stale "processing"
- * entry heals within this many seconds. Finished jobs never change, so they keep the configured result TTL.
+ * How long a job state may live in the cache. Finished jobs never change and keep the configured result TTL.
+ * In-flight states are short-lived safety nets: if a worker's cache write is ever lost, a stale entry heals within
+ * a minute; `awaiting_upload` lives only seconds, because a poll is what notices the upload arrived (`queued`).
  */
 export const ACTIVE_TTL_SECONDS = 60;
+export const AWAITING_TTL_SECONDS = 3;
 
 export function cacheTtl(status: JobStatus, resultTtlSeconds: number): number {
-  return TERMINAL.includes(status) ? resultTtlSeconds : ACTIVE_TTL_SECONDS;
+  if (TERMINAL.includes(status)) return resultTtlSeconds;
+  return status === 'awaiting_upload' ? AWAITING_TTL_SECONDS : ACTIVE_TTL_SECONDS;
 }
 
 /** The public shape of a job, identical whether it is served from the cache or from Postgres. */
 export interface JobView {
   id: string;
-  status: JobRecord['status'];
+  status: JobStatus;
+  filename: string;
+  created_at: string;
+  updated_at: string;
   progress: { chunks_done: number; chunks_total: number | null };
   result: JobRecord['result'];
   error: { code: string; message: string } | null;
-  updated_at: string;
+  timings: Record<string, number> | null;
 }
 
 export function toCached(job: JobRecord): CachedJob {
   return {
     id: job.id,
     userId: job.userId,
+    filename: job.filename,
+    createdAt: job.createdAt.toISOString(),
     status: job.status,
     progress: { chunks_done: job.chunksDone, chunks_total: job.chunksTotal },
     result: job.result,
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
+    timings: job.timings,
     updatedAt: job.updatedAt.toISOString(),
   };
 }
@@ -37,9 +46,35 @@ export function toView(job: CachedJob): JobView {
   return {
     id: job.id,
     status: job.status,
+    filename: job.filename,
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
     progress: job.progress,
     result: job.result,
     error: job.error,
-    updated_at: job.updatedAt,
+    timings: job.timings,
+  };
+}
+
+/** One line of the history: the verdict without the chunk list. */
+export interface JobSummary {
+  id: string;
+  status: JobStatus;
+  filename: string;
+  created_at: string;
+  updated_at: string;
+  overall: { label: string; score: number } | null;
+  error_code: string | null;
+}
+
+export function toSummary(job: JobRecord): JobSummary {
+  return {
+    id: job.id,
+    status: job.status,
+    filename: job.filename,
+    created_at: job.createdAt.toISOString(),
+    updated_at: job.updatedAt.toISOString(),
+    overall: job.result ? { label: job.result.overall.label, score: job.result.overall.score } : null,
+    error_code: job.errorCode,
   };
 }
