@@ -146,8 +146,15 @@ export async function processUpload(
     });
     return { outcome: 'completed', jobId: job.id };
   } catch (error) {
-    if (error instanceof AudioError)
-      return finishFailed(deps, job.id, error.code, error.message, storedBytes);
+    // The owner deleted the job while we worked on it: nothing left to record.
+    const gone = { outcome: 'ignored' as const, jobId: job.id, reason: 'deleted_while_processing' };
+    if (error instanceof JobGoneError) return gone;
+    if (error instanceof AudioError) {
+      return finishFailed(deps, job.id, error.code, error.message, storedBytes).catch((inner: unknown) => {
+        if (inner instanceof JobGoneError) return gone;
+        throw inner;
+      });
+    }
     const aborted = options.signal?.aborted;
     if (!aborted && job.attempts >= deps.maxAttempts) {
       log.error('job failed on its last attempt', { jobId: job.id, error: (error as Error).message });
