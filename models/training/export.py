@@ -1,0 +1,164 @@
+"""ONNX export + parity fixtures + model.json, shared by the small model and the WavLM-Base-sized graph.
+
+export_model(model, out_dir, ...) writes:
+  model.onnx                opset 17, input `waveform` float32 [batch, 64000], output `logit` float32 [batch]
+  parity/inputs.f32         little-endian float32 [N, 64000], already normalised (what enters the graph)
+  parity/outputs.f32        little-endian float32 [N], PyTorch logits for those inputs
+  parity/parity.json        {n, shape, atol, dtype, ...}
+  model.json                realtone.model/v1 manifest
+"""
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import CACHE, MODEL_DIR, WINDOW, normalize_chunk, repeat_pad, runtime_chunks, sha256_file, stable_hash, write_json  # noqa: E402
+from wavlm import WavLMSpoofDetector, count_parameters, estimate_flops, fold_weight_norm, small_config  # noqa: E402
+
+STANDARD_DOMAINS = {"", "ai.onnx"}
+
+
+def log(*a):
+    print("[export]", *a, flush=True)
+
+
+def onnx_export(model, path):
+    model.eval()
+    dummy = torch.zeros(2, WINDOW)
+    torch.onnx.export(
+        model, (dummy,), path, opset_version=17, input_names=["waveform"], output_names=["logit"],
+        dynamic_axes={"waveform": {0: "batch"}, "logit": {0: "batch"}}, do_constant_folding=True,
+    )
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+    ops = sorted({n.op_type for n in m.graph.node})
+    domains = {n.domain for n in m.graph.node}
+    assert domains <= STANDARD_DOMAINS, domains
+    assert m.opset_import[0].version == 17
+    (inp,) = m.graph.input
+    (out,) = m.graph.output
+    ishape = [d.dim_param or d.dim_value for d in inp.type.tensor_type.shape.dim]
+    oshape = [d.dim_param or d.dim_value for d in out.type.tensor_type.shape.dim]
+    assert inp.name == "waveform" and ishape == ["batch", WINDOW], (inp.name, ishape)
+    assert out.name == "logit" and oshape == ["batch"], (out.name, oshape)
+    assert inp.type.tensor_type.elem_type == onnx.TensorProto.FLOAT and out.type.tensor_type.elem_type == onnx.TensorProto.FLOAT
+    return ops
+
+
+def write_parity(model, out_dir, inputs, descriptions, atol=1e-4):
+    pdir = os.path.join(out_dir, "parity")
+    os.makedirs(pdir, exist_ok=True)
+    x = np.stack(inputs).astype("<f4")
+    model.eval()
+    with torch.no_grad():
+        y = model(torch.from_numpy(x.astype(np.float32))).numpy().astype("<f4")
+        # batch-independence: each row alone gives the same logit
+        for i in range(len(x)):
+            yi = model(torch.from_numpy(x[i:i + 1].astype(np.float32))).numpy()
+            assert abs(float(yi[0]) - float(y[i])) < 1e-4, (i, yi, y[i])
+    x.tofile(os.path.join(pdir, "inputs.f32"))
+    y.tofile(os.path.join(pdir, "outputs.f32"))
+    write_json(os.path.join(pdir, "parity.json"), dict(
+        n=int(len(x)), shape=[int(len(x)), WINDOW], atol=atol, dtype="float32", byte_order="little",
+        inputs="inputs.f32", outputs="outputs.f32", input_name="waveform", output_name="logit",
+        normalized=True,
+        note="inputs are already normalised per chunk ((x-mean)/sqrt(var+1e-7)); outputs are PyTorch logits",
+        items=descriptions,
+    ))
+    return y
+
+
+def write_manifest(out_dir, name, description, fixture, thresholds, parameters, flops, corpus, card, version="1.0.0"):
+    onnx_path = os.path.join(out_dir, "model.onnx")
+    manifest = {
+        "schema": "realtone.model/v1",
+        "name": name,
+        "version": version,
+        "fixture": fixture,
+        "description": description,
+        "file": "model.onnx",
+        "sha256": sha256_file(onnx_path),
+        "sample_rate": 16000,
+        "chunk": {"window_samples": 64000, "hop_samples": 64000, "min_samples": 16000, "tail": "end_aligned", "short_pad": "repeat"},
+        "normalization": {"kind": "zero_mean_unit_variance", "epsilon": 1e-7},
+        "input": {"name": "waveform", "dtype": "float32", "shape": ["batch", 64000]},
+        "output": {"name": "logit", "kind": "logit", "shape": ["batch"]},
+        "thresholds": {"likely_fake": float(thresholds["likely_fake"]), "fake": float(thresholds["fake"])},
+        "batch_size": 8,
+        "parameters": int(parameters),
+        "flops_per_chunk": int(flops),
+        "training": {"corpus": corpus, "card": card},
+    }
+    write_json(os.path.join(out_dir, "model.json"), manifest)
+    return manifest
+
+
+def pick_parity_inputs(corpus_dir, seed):
+    """One real human chunk, one synthetic chunk, one noise chunk, one repeat-padded short clip (test split)."""
+    from data import Split
+
+    sp = Split(corpus_dir, "test")
+    lens = np.diff(sp.offsets)
+    rng = np.random.default_rng(stable_hash(seed, "parity"))
+    hum = [i for i in range(len(sp)) if sp.labels[i] == 0 and lens[i] >= WINDOW]
+    syn = [i for i in range(len(sp)) if sp.labels[i] == 1 and lens[i] >= WINDOW]
+    short = [i for i in range(len(sp)) if 16000 <= lens[i] < 48000]
+    ih, iy, is_ = hum[int(rng.integers(len(hum)))], syn[int(rng.integers(len(syn)))], short[int(rng.integers(len(short)))]
+    noise = rng.standard_normal(WINDOW).astype(np.float32) * 0.05
+    items = [
+        (runtime_chunks(sp.clip(ih))[0], "human speech, test split: %s" % sp.rows[ih]["clip_id"]),
+        (runtime_chunks(sp.clip(iy))[0], "synthetic speech, test split: %s" % sp.rows[iy]["clip_id"]),
+        (noise, "white gaussian noise"),
+        (repeat_pad(sp.clip(is_)), "short clip (%d samples) repeat-padded, test split: %s" % (lens[is_], sp.rows[is_]["clip_id"])),
+    ]
+    return [normalize_chunk(x) for x, _ in items], [d for _, d in items]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--corpus", default=os.path.join(CACHE, "corpus"))
+    ap.add_argument("--ckpt", default=os.path.join(CACHE, "train", "best.pt"))
+    ap.add_argument("--metrics", default=os.path.join(CACHE, "eval", "metrics.json"))
+    ap.add_argument("--out", default=MODEL_DIR)
+    args = ap.parse_args()
+    import json
+
+    torch.set_num_threads(2)
+    t0 = time.time()
+    cfg = small_config()
+    model = WavLMSpoofDetector(cfg)
+    sd = torch.load(args.ckpt, map_location="cpu")
+    model.load_state_dict(sd)
+    model.eval()
+    os.makedirs(args.out, exist_ok=True)
+    torch.save(sd, os.path.join(args.out, "model.pt"))
+    write_json(os.path.join(args.out, "config.json"), dict(architecture="WavLMSpoofDetector", module="models/training/wavlm.py", config=cfg.to_dict(), state_dict="model.pt"))
+    inputs, desc = pick_parity_inputs(args.corpus, args.seed)
+    with torch.no_grad():
+        before = model(torch.from_numpy(np.stack(inputs))).numpy()
+    fold_weight_norm(model)
+    with torch.no_grad():
+        after = model(torch.from_numpy(np.stack(inputs))).numpy()
+    assert np.abs(before - after).max() < 1e-4, (before, after)
+    ops = onnx_export(model, os.path.join(args.out, "model.onnx"))
+    y = write_parity(model, args.out, inputs, desc)
+    metrics = json.load(open(args.metrics))
+    man = write_manifest(
+        args.out, "realtone-wavlm-small",
+        "Compact WavLM-architecture detector of legacy (formant, diphone, vocoder) synthetic speech, trained on Debian-packaged speech.",
+        False, metrics["thresholds"], count_parameters(model), estimate_flops(cfg),
+        "Debian packages: human speech (tuxpaint, fillets-ng cs/nl, asterisk prompts, klettres) vs espeak-ng, festival diphone voices, SPTK MLSA and codec2 copy-synthesis; class-symmetric codec/band/noise augmentation",
+        "MODEL_CARD.md",
+    )
+    log("ops: %s" % ", ".join(ops))
+    log("parity logits %s; onnx %.2f MB sha256 %s; %.0fs" % (np.round(y, 4).tolist(), os.path.getsize(os.path.join(args.out, "model.onnx")) / 1e6, man["sha256"][:12], time.time() - t0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Train the compact WavLM-architecture detector on the corpus (CPU, 2 threads, fixed number of steps).
+
+Model selection: validation EER (speaker/voice-disjoint split) evaluated every --eval-every steps on a fixed,
+balanced validation subset; the best checkpoint is kept. A wall-clock cap stops training early if the
+machine is much slower than expected (the log says so).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import CACHE, roc_eer, seed_everything, stable_hash, write_json  # noqa: E402
+from data import Split, eval_chunks, train_example  # noqa: E402
+from wavlm import WavLMSpoofDetector, count_parameters, small_config  # noqa: E402
+
+
+def log(*a):
+    print("[train]", *a, flush=True)
+
+
+def score_clips(model, split, idx, batch=32):
+    """Mean chunk logit per clip using the runtime's chunking."""
+    chunks, owner = [], []
+    for j, i in enumerate(idx):
+        for c in eval_chunks(split.clip(i)):
+            chunks.append(c)
+            owner.append(j)
+    out = np.zeros(len(chunks), np.float64)
+    model.eval()
+    with torch.no_grad():
+        for a in range(0, len(chunks), batch):
+            xb = torch.from_numpy(np.stack(chunks[a:a + batch]))
+            out[a:a + batch] = model(xb).double().numpy()
+    owner = np.array(owner)
+    scores = np.array([out[owner == j].mean() if (owner == j).any() else 0.0 for j in range(len(idx))])
+    return scores
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--corpus", default=os.path.join(CACHE, "corpus"))
+    ap.add_argument("--out", default=os.path.join(CACHE, "train"))
+    ap.add_argument("--steps", type=int, default=800)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=8e-4)
+    ap.add_argument("--warmup", type=int, default=80)
+    ap.add_argument("--eval-every", type=int, default=100)
+    ap.add_argument("--val-clips", type=int, default=600)
+    ap.add_argument("--max-minutes", type=float, default=45.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--short-crop", type=float, default=2.0, help="seconds of the normalised 4 s window used in phase 1")
+    ap.add_argument("--full-from", type=float, default=0.8, help="fraction of steps after which full 4 s windows are used")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    seed_everything(args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    train = Split(args.corpus, "train")
+    val = Split(args.corpus, "val")
+    cfg = small_config()
+    model = WavLMSpoofDetector(cfg)
+    log("params %d, train clips %d (synthetic %d), val clips %d" % (count_parameters(model), len(train), int(train.labels.sum()), len(val)))
+    # fixed balanced validation subset for model selection
+    vr = np.random.default_rng(stable_hash(args.seed, "valsub"))
+    vh = np.where(val.labels == 0)[0]
+    vs = np.where(val.labels == 1)[0]
+    k = min(args.val_clips // 2, len(vh), len(vs))
+    val_idx = np.concatenate([vr.choice(vh, k, replace=False), vr.choice(vs, k, replace=False)])
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "norm" in n or "ln" in n or n.endswith(".bias") else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.02}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
+
+    def lr_at(step):
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        p = (step - args.warmup) / max(1, args.steps - args.warmup)
+        return args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+    rng = np.random.default_rng(stable_hash(args.seed, "train"))
+    n = len(train)
+    order = rng.permutation(n)
+    pos = 0
+    best = (float("inf"), -1)
+    history = []
+    t0 = time.time()
+    losses = []
+    step = 0
+    stopped_early = False
+    for step in range(args.steps):
+        if pos + args.batch > n:
+            order = rng.permutation(n)
+            pos = 0
+        bi = order[pos:pos + args.batch]
+        pos += args.batch
+        xb = np.stack([train_example(train.clip(i), rng) for i in bi])
+        if step < args.full_from * args.steps and args.short_crop < 4.0:
+            # phase 1: a random piece of each runtime-normalised 4 s window (2x cheaper steps); the relative
+            # position bias and mean pooling are length-agnostic. Phase 2 trains on full windows.
+            L = int(args.short_crop * 16000)
+            a = int(rng.integers(0, xb.shape[1] - L + 1))
+            xb = xb[:, a:a + L]
+        xb = torch.from_numpy(np.ascontiguousarray(xb))
+        yb = torch.from_numpy(train.labels[bi].astype(np.float32))
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step)
+        model.train()
+        logit = model(xb)
+        loss = F.binary_cross_entropy_with_logits(logit, yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        losses.append(float(loss))
+        last = step == args.steps - 1
+        over = (time.time() - t0) / 60 > args.max_minutes
+        if (step + 1) % 20 == 0:
+            log("step %d loss %.4f lr %.2e %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), lr_at(step), (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
+        if (step + 1) % args.eval_every == 0 or last or over:
+            te = time.time()
+            s = score_clips(model, val, val_idx)
+            eer, _ = roc_eer(s, val.labels[val_idx])
+            history.append(dict(step=step + 1, train_loss=float(np.mean(losses[-args.eval_every:])), val_eer=eer, minutes=round((time.time() - t0) / 60, 2)))
+            log("eval step %d: val EER %.2f%% (%.0fs)" % (step + 1, 100 * eer, time.time() - te))
+            if eer <= best[0]:
+                best = (eer, step + 1)
+                torch.save(model.state_dict(), os.path.join(args.out, "best.pt"))
+        if over and not last:
+            log("wall-clock cap of %.0f min reached at step %d; stopping" % (args.max_minutes, step + 1))
+            stopped_early = True
+            break
+    torch.save(model.state_dict(), os.path.join(args.out, "last.pt"))
+    write_json(os.path.join(args.out, "train_log.json"), dict(
+        seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
+        stopped_early=stopped_early, best_val_eer=best[0], best_step=best[1], history=history, config=cfg.to_dict(),
+        minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads))
+    log("done: best val EER %.2f%% at step %d, %.1f min" % (100 * best[0], best[1], (time.time() - t0) / 60))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# npm run model:build -> reproduce the default detector end to end:
+#   corpus (Debian packages) -> training -> evaluation -> ONNX export + parity fixtures + model.json
+#   -> model card -> WavLM-Base-sized random graph (models/.cache, not committed) -> onnxruntime parity check.
+# Deterministic with SEED (default 1234). Large intermediates live in models/.cache/ (git-ignored).
+# Env: SEED, TRAIN_STEPS (default 800), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
+#      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SEED=${SEED:-1234}
+TRAIN_STEPS=${TRAIN_STEPS:-800}
+PY=${PYTHON:-/usr/bin/python3}
+CACHE="$ROOT/models/.cache"
+LOG="$CACHE/model-build.log"
+export OMP_NUM_THREADS=2 PYTHONHASHSEED="$SEED" PYTHONDONTWRITEBYTECODE=1
+mkdir -p "$CACHE"
+: > "$LOG"
+
+APT_PKGS="python3-torch python3-torchaudio python3-onnx python3-numpy python3-scipy python3-soundfile \
+espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-italp16k festvox-itapc16k \
+festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj \
+festvox-suopuhe-mv festvox-hi-nsk festvox-mr-nsk sptk codec2 sox ffmpeg"
+missing=""
+for p in $APT_PKGS; do
+  dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && [ -z "${REALTONE_NO_APT:-}" ]; then
+    echo "[model-build] installing missing Debian packages:$missing"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+  else
+    echo "[model-build] missing Debian packages:$missing (apt-get install them)" >&2
+    exit 1
+  fi
+fi
+
+declare -a TIMES=()
+T_ALL=$(date +%s)
+stage() {
+  local name=$1
+  shift
+  local t0
+  t0=$(date +%s)
+  echo "[model-build] === $name: $*" | tee -a "$LOG"
+  "$@" 2>&1 | grep --line-buffered -v -E 'TracerWarning|UserWarning|^  (if|warnings\.warn|_C\._)' | tee -a "$LOG"
+  local rc=${PIPESTATUS[0]}
+  local dt=$(($(date +%s) - t0))
+  TIMES+=("$(printf '%-10s %5ds' "$name" "$dt")")
+  echo "[model-build] === $name done in ${dt}s (rc=$rc)" | tee -a "$LOG"
+  if [ "$rc" != 0 ]; then exit "$rc"; fi
+}
+
+T=models/training
+if [ -z "${SKIP_CORPUS:-}" ] || [ ! -f "$CACHE/corpus/manifest.csv" ]; then
+  rm -rf "$CACHE/corpus"
+  stage corpus "$PY" $T/corpus.py --seed "$SEED" --out "$CACHE/corpus"
+fi
+rm -rf "$CACHE/train" "$CACHE/eval"
+stage train "$PY" $T/train.py --seed "$SEED" --steps "$TRAIN_STEPS" --out "$CACHE/train"
+stage evaluate "$PY" $T/evaluate.py --seed "$SEED" --out "$CACHE/eval"
+stage export "$PY" $T/export.py --seed "$SEED"
+stage card "$PY" $T/make_card.py
+if [ -z "${SKIP_BASE:-}" ]; then
+  stage base-size "$PY" $T/build_base_size.py --seed "$SEED"
+fi
+if command -v node >/dev/null && [ -d node_modules/onnxruntime-node ]; then
+  stage ort-parity node $T/verify_onnx.mjs models/realtone-wavlm-small
+  if [ -z "${SKIP_BASE:-}" ]; then stage ort-base node $T/verify_onnx.mjs models/.cache/wavlm-base-random; fi
+else
+  echo "[model-build] onnxruntime-node not installed (npm ci): skipping the ORT parity check" | tee -a "$LOG"
+fi
+
+echo "[model-build] stage timings:" | tee -a "$LOG"
+for t in "${TIMES[@]}"; do echo "  $t" | tee -a "$LOG"; done
+echo "[model-build] total $(($(date +%s) - T_ALL))s (seed $SEED)" | tee -a "$LOG"
