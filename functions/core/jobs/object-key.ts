@@ -5,16 +5,20 @@
  */
 export const UPLOAD_PREFIX = 'uploads/';
 
-export function sanitizeFilename(name: string): string {
-  const base = name.normalize('NFKC').split(/[\\/]/).pop() ?? '';
-  const cleaned = base
+const clean = (text: string) =>
+  text
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '') // strip combining accents: "é" → "e"
     .replace(/[^A-Za-z0-9._-]+/g, '_')
     .replace(/_+/g, '_')
-    .replace(/^[._]+/, '')
-    .slice(-100);
-  return cleaned.replace(/^[._-]+/, '') || 'audio';
+    .replace(/^[._-]+|[._-]+$/g, '');
+
+export function sanitizeFilename(name: string): string {
+  const base = name.normalize('NFKC').split(/[\\/]/).pop() ?? '';
+  const dot = base.lastIndexOf('.');
+  const ext = dot > 0 ? clean(base.slice(dot + 1)).slice(0, 10) : '';
+  const stem = clean(dot > 0 ? base.slice(0, dot) : base).slice(0, 100 - ext.length - 1) || 'audio';
+  return ext ? `${stem}.${ext}` : stem;
 }
 
 export function uploadKey(userId: string, jobId: string, filename: string): string {
