@@ -19,7 +19,8 @@ interface CompiledRoute extends RouteDef {
   fn: LambdaHandler;
 }
 
-const MAX_BODY = 1024 * 1024; // API Gateway's own limit is 10 MB; our JSON bodies are tiny
+const MAX_BODY = 1024 * 1024;
+const EMPTY = Buffer.alloc(0); // API Gateway's own limit is 10 MB; our JSON bodies are tiny
 
 function compile(route: RouteDef, fn: LambdaHandler): CompiledRoute {
   const params: string[] = [];
@@ -79,15 +80,23 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
         JSON.stringify({ message: status === 404 ? 'Not Found' : 'Method Not Allowed' }),
       );
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_BODY)
-        return send(413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
-      chunks.push(chunk as Buffer);
+    let body = EMPTY;
+    // Requests without a body (polls) skip the stream machinery entirely.
+    if (
+      req.headers['content-length'] !== '0' &&
+      (req.headers['content-length'] || req.headers['transfer-encoding'])
+    ) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY) {
+          return send(413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
+        }
+        chunks.push(chunk as Buffer);
+      }
+      body = Buffer.concat(chunks);
     }
-    const body = Buffer.concat(chunks);
     const match = route.pattern.exec(url.pathname)!;
     const pathParameters = Object.fromEntries(
       route.params.map((p, i) => [p, decodeURIComponent(match[i + 1]!)]),

@@ -1,0 +1,94 @@
+/**
+ * Polling cost: autocannon with 50 concurrent clients against GET /v1/jobs/{id} (a finished job, served from the
+ * warm cache through the local API Gateway adapter, middy, JWT check and the handler), and against a bare Node HTTP
+ * server returning the same JSON bytes, in the same run, alternating ROUNDS times. The figure is the median of the
+ * per-round throughput ratios (target ≥ 0.5); api/bare_node_http show the last round.
+ *
+ *   npm run bench:api            # Redis on 127.0.0.1 as the cache (as in AWS), embedded PGlite
+ *   BENCH_SECONDS=20 npm run bench:api
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { ApiClient } from '../test/support/api-client.ts';
+import { ROOT, startStackProcess } from '../test/support/local-stack-process.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function run(url: string, headers: Record<string, string> = {}) {
+  return autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+}
+
+const stack = await startStackProcess({
+  MODEL_MANIFEST: 'test/fixtures/models/energy-fixture/model.json',
+  LOG_LEVEL: 'ERROR',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  REDIS_KEY_PREFIX: `rt:bench:${Date.now()}:`,
+});
+function readyUrl(child: ReturnType<typeof spawn>): Promise<string> {
+  return new Promise((resolve) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /ready (\S+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    });
+  });
+}
+
+const summary = (r: autocannon.Result) => ({
+  requests_per_s: Math.round(r.requests.average),
+  latency_p50_ms: r.latency.p50,
+  latency_p99_ms: r.latency.p99,
+  non_2xx: r.non2xx,
+  errors: r.errors,
+});
+
+let bare: ReturnType<typeof spawn> | undefined;
+try {
+  const client = new ApiClient(stack.api);
+  await client.signUp();
+  const wav = new Uint8Array(readFileSync(path.join(ROOT, 'test/fixtures/e2e/speech-9.5s.wav')));
+  const slot = await client.requestUpload('bench.wav', 'audio/wav', wav.length);
+  await ApiClient.postToS3(slot, wav, 'bench.wav', 'audio/wav');
+  await client.waitForJob(slot.job_id);
+  const jobUrl = `${stack.api}/v1/jobs/${slot.job_id}`;
+  const auth = { authorization: `Bearer ${client.token}` };
+  const body = (await client.call('GET', `/v1/jobs/${slot.job_id}`)).text;
+
+  bare = spawn(process.execPath, [path.join(ROOT, 'bench/bare-server.mjs')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BARE_BODY: body },
+  });
+  const bareUrl = `${await readyUrl(bare)}/v1/jobs/${slot.job_id}`;
+  // Warm both servers (JIT, connection pools) before measuring.
+  await autocannon({ url: jobUrl, connections: CONNECTIONS, duration: 2, headers: auth });
+  await autocannon({ url: bareUrl, connections: CONNECTIONS, duration: 2 });
+  // Alternate the two targets so that load from other processes on the machine hits both alike.
+  const rounds: { api: autocannon.Result; bare: autocannon.Result }[] = [];
+  for (let i = 0; i < ROUNDS; i++) rounds.push({ api: await run(jobUrl, auth), bare: await run(bareUrl) });
+  const ratios = rounds.map((r) => r.api.requests.average / r.bare.requests.average).sort((a, b) => a - b);
+  const api = rounds[rounds.length - 1]!.api;
+  const baseline = rounds[rounds.length - 1]!.bare;
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'poll_job_status',
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        body_bytes: Buffer.byteLength(body),
+        api: summary(api),
+        bare_node_http: summary(baseline),
+        round_ratios: ratios.map((r) => Math.round(r * 1000) / 1000),
+        throughput_ratio: Math.round(ratios[Math.floor(ratios.length / 2)]! * 1000) / 1000,
+        target_ratio: 0.5,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  bare?.kill('SIGTERM');
+  await stack.stop();
+}
