@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from '../test/support/api-client.ts';
 import { ROOT, startStackProcess } from '../test/support/local-stack-process.ts';
-import { decodeWav16Mono, encodeWav16, loopTo } from './wav.ts';
+import { decodeWav16Mono, encodeWav16, loopTo } from '../test/support/wav.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const DEFAULT_MODEL = 'models/realtone-wavlm-small/model.json';

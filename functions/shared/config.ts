@@ -80,7 +80,11 @@ const sections = {
   verdict: z
     .object({
       /** Overall policy: mean of the top fraction of chunk scores (docs/verdict.md). */
-      VERDICT_TOP_FRACTION: z.coerce.number().gt(0).max(1).default(0.34),
+      VERDICT_TOP_FRACTION: z.coerce
+        .number()
+        .gt(0)
+        .max(1)
+        .default(1 / 3),
       /** Override the model manifest's thresholds (probabilities). */
       VERDICT_LIKELY_FAKE: z.coerce.number().gt(0).lt(1).optional(),
       VERDICT_FAKE: z.coerce.number().gt(0).lt(1).optional(),

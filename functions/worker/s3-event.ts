@@ -63,7 +63,11 @@ export function s3EventNotification(input: {
   region: string;
   sourceIp?: string;
 }): string {
-  const encodedKey = encodeURIComponent(input.key).replace(/%20/g, '+').replace(/%2F/g, '/');
+  // S3 form-encodes keys in notifications: spaces as '+', reserved characters percent-encoded, '/' kept.
+  const encodedKey = encodeURIComponent(input.key)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+')
+    .replace(/%2F/g, '/');
   return JSON.stringify({
     Records: [
       {

@@ -41,7 +41,7 @@ export interface AnalyzeOptions {
   decodeTimeLimitMs?: number;
 }
 
-export const DEFAULT_VERDICT_FRACTION = 0.34;
+export const DEFAULT_VERDICT_FRACTION = 1 / 3;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 

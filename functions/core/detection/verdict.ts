@@ -37,7 +37,7 @@ export function computeVerdict(
 ): Verdict | undefined {
   const scored = scores.filter((s): s is number => s !== null).sort((a, b) => b - a);
   if (!scored.length) return undefined;
-  const k = Math.max(1, Math.ceil(scored.length * policy.fraction));
+  const k = Math.max(1, Math.ceil(scored.length * policy.fraction - 1e-9));
   const score = scored.slice(0, k).reduce((a, b) => a + b, 0) / k;
   const label = labelFor(score, policy.thresholds);
   const fakeSide = label !== 'real';
@@ -46,7 +46,7 @@ export function computeVerdict(
     label,
     score: round(score),
     confidence: round(agreeing / scored.length),
-    policy: `top_fraction_mean(${policy.fraction})`,
+    policy: `top_fraction_mean(${Number(policy.fraction.toFixed(3))})`,
     chunks_scored: scored.length,
   };
 }

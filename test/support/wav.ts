@@ -1,4 +1,4 @@
-/** Minimal 16-bit PCM WAV writer for benchmarks (inputs are generated at run time, never committed). */
+/** Minimal 16-bit PCM WAV writer for tests and benchmarks (inputs generated at run time, never committed). */
 export function encodeWav16(samples: Float32Array, sampleRate: number, channels = 1): Uint8Array {
   const frames = Math.floor(samples.length / channels);
   const data = frames * channels * 2;
