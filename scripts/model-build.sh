@@ -3,13 +3,14 @@
 #   corpus (Debian packages) -> training -> evaluation -> ONNX export + parity fixtures + model.json
 #   -> model card -> WavLM-Base-sized random graph (models/.cache, not committed) -> onnxruntime parity check.
 # Deterministic with SEED (default 1234). Large intermediates live in models/.cache/ (git-ignored).
-# Env: SEED, TRAIN_STEPS (default 800), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
+# Env: SEED, TRAIN_STEPS (default 1200), TRAIN_MINUTES (default 32: wall-clock cap, the LR schedule anneals on time when the machine is slower), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
 #      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SEED=${SEED:-1234}
-TRAIN_STEPS=${TRAIN_STEPS:-800}
+TRAIN_STEPS=${TRAIN_STEPS:-1200}
+TRAIN_MINUTES=${TRAIN_MINUTES:-32}
 PY=${PYTHON:-/usr/bin/python3}
 CACHE="$ROOT/models/.cache"
 LOG="$CACHE/model-build.log"
@@ -43,8 +44,10 @@ stage() {
   local t0
   t0=$(date +%s)
   echo "[model-build] === $name: $*" | tee -a "$LOG"
+  set +e
   "$@" 2>&1 | grep --line-buffered -v -E 'TracerWarning|UserWarning|^  (if|warnings\.warn|_C\._)' | tee -a "$LOG"
   local rc=${PIPESTATUS[0]}
+  set -e
   local dt=$(($(date +%s) - t0))
   TIMES+=("$(printf '%-10s %5ds' "$name" "$dt")")
   echo "[model-build] === $name done in ${dt}s (rc=$rc)" | tee -a "$LOG"
@@ -57,7 +60,7 @@ if [ -z "${SKIP_CORPUS:-}" ] || [ ! -f "$CACHE/corpus/manifest.csv" ]; then
   stage corpus "$PY" $T/corpus.py --seed "$SEED" --out "$CACHE/corpus"
 fi
 rm -rf "$CACHE/train" "$CACHE/eval"
-stage train "$PY" $T/train.py --seed "$SEED" --steps "$TRAIN_STEPS" --out "$CACHE/train"
+stage train "$PY" $T/train.py --seed "$SEED" --steps "$TRAIN_STEPS" --max-minutes "$TRAIN_MINUTES" --out "$CACHE/train"
 stage evaluate "$PY" $T/evaluate.py --seed "$SEED" --out "$CACHE/eval"
 stage export "$PY" $T/export.py --seed "$SEED"
 stage card "$PY" $T/make_card.py

@@ -48,13 +48,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--corpus", default=os.path.join(CACHE, "corpus"))
     ap.add_argument("--out", default=os.path.join(CACHE, "train"))
-    ap.add_argument("--steps", type=int, default=800)
+    ap.add_argument("--steps", type=int, default=1200)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=8e-4)
-    ap.add_argument("--warmup", type=int, default=80)
-    ap.add_argument("--eval-every", type=int, default=100)
-    ap.add_argument("--val-clips", type=int, default=600)
-    ap.add_argument("--max-minutes", type=float, default=45.0)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--warmup", type=int, default=60)
+    ap.add_argument("--eval-every", type=int, default=150)
+    ap.add_argument("--eval-from", type=float, default=0.45, help="progress after which checkpoints are evaluated")
+    ap.add_argument("--val-clips", type=int, default=300)
+    ap.add_argument("--max-minutes", type=float, default=32.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--short-crop", type=float, default=2.0, help="seconds of the normalised 4 s window used in phase 1")
     ap.add_argument("--full-from", type=float, default=0.8, help="fraction of steps after which full 4 s windows are used")
@@ -79,30 +80,35 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.02}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-6)
 
-    def lr_at(step):
+    def progress(step):
+        """Training progress in [0, 1]: by steps, or by wall clock if the machine is slower than planned
+        (then the schedule anneals on time and training ends at --max-minutes)."""
+        return max(step / args.steps, (time.time() - t0) / 60.0 / args.max_minutes)
+
+    def lr_at(step, p):
         if step < args.warmup:
             return args.lr * (step + 1) / args.warmup
-        p = (step - args.warmup) / max(1, args.steps - args.warmup)
         return args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
 
+    t0 = time.time()
     rng = np.random.default_rng(stable_hash(args.seed, "train"))
     n = len(train)
     order = rng.permutation(n)
     pos = 0
     best = (float("inf"), -1)
     history = []
-    t0 = time.time()
     losses = []
     step = 0
     stopped_early = False
     for step in range(args.steps):
+        p = progress(step)
         if pos + args.batch > n:
             order = rng.permutation(n)
             pos = 0
         bi = order[pos:pos + args.batch]
         pos += args.batch
         xb = np.stack([train_example(train.clip(i), rng) for i in bi])
-        if step < args.full_from * args.steps and args.short_crop < 4.0:
+        if p < args.full_from and args.short_crop < 4.0:
             # phase 1: a random piece of each runtime-normalised 4 s window (2x cheaper steps); the relative
             # position bias and mean pooling are length-agnostic. Phase 2 trains on full windows.
             L = int(args.short_crop * 16000)
@@ -111,7 +117,7 @@ def main():
         xb = torch.from_numpy(np.ascontiguousarray(xb))
         yb = torch.from_numpy(train.labels[bi].astype(np.float32))
         for g in opt.param_groups:
-            g["lr"] = lr_at(step)
+            g["lr"] = lr_at(step, p)
         model.train()
         logit = model(xb)
         loss = F.binary_cross_entropy_with_logits(logit, yb)
@@ -121,10 +127,10 @@ def main():
         opt.step()
         losses.append(float(loss))
         last = step == args.steps - 1
-        over = (time.time() - t0) / 60 > args.max_minutes
+        over = (time.time() - t0) / 60 >= args.max_minutes
         if (step + 1) % 20 == 0:
-            log("step %d loss %.4f lr %.2e %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), lr_at(step), (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
-        if (step + 1) % args.eval_every == 0 or last or over:
+            log("step %d loss %.4f lr %.2e progress %.2f %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), lr_at(step, p), p, (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
+        if ((step + 1) % args.eval_every == 0 and p >= args.eval_from) or last or over:
             te = time.time()
             s = score_clips(model, val, val_idx)
             eer, _ = roc_eer(s, val.labels[val_idx])
@@ -140,7 +146,7 @@ def main():
     torch.save(model.state_dict(), os.path.join(args.out, "last.pt"))
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-        stopped_early=stopped_early, best_val_eer=best[0], best_step=best[1], history=history, config=cfg.to_dict(),
+        stopped_early=stopped_early, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, best_val_eer=best[0], best_step=best[1], history=history, config=cfg.to_dict(),
         minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads))
     log("done: best val EER %.2f%% at step %d, %.1f min" % (100 * best[0], best[1], (time.time() - t0) / 60))
 
