@@ -1,26 +1,23 @@
 #!/usr/bin/env node
-// Runs before `npm start` and `npm test`: installs dependencies when node_modules is missing or stale (package.json
-// or package-lock.json changed since the last install), so a fresh clone needs no separate install step.
-// Uses only Node built-ins: it must work before anything is installed.
+// Runs before `npm start`, `npm test` and the `realtone` command: installs dependencies when node_modules is
+// missing or older than package-lock.json, so a fresh clone needs no separate install step. npm rewrites
+// node_modules/.package-lock.json after every install, so it is newer than package-lock.json exactly when the
+// installed tree matches the lockfile. Uses only Node built-ins: it must work before anything is installed.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const stamp = path.join(root, 'node_modules', '.realtone-install-stamp');
-const hash = createHash('sha256');
-for (const file of ['package.json', 'package-lock.json']) hash.update(readFileSync(path.join(root, file)));
-const digest = hash.digest('hex');
+const installed = path.join(root, 'node_modules', '.package-lock.json');
+const lock = path.join(root, 'package-lock.json');
 
-if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) process.exit(0);
-console.error('realtone: installing dependencies (node_modules missing or stale)…');
+if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) process.exit(0);
+console.error('realtone: installing dependencies (node_modules missing or older than package-lock.json)…');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 // onnxruntime-node's CUDA download is skipped through .npmrc; the install needs only the npm registry.
-const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 2, 2] });
 if (result.status !== 0) {
   console.error('realtone: npm ci failed');
   process.exit(result.status ?? 1);
 }
-writeFileSync(stamp, digest);
