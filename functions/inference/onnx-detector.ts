@@ -199,6 +199,11 @@ export class OnnxDetector implements Detector {
     }
   }
 
+  /** The graph's raw output values for `count` chunks (parity checks and benchmarks). */
+  async raw(batch: Float32Array, count: number): Promise<Float32Array> {
+    return (await this.run(batch, count)).data as Float32Array;
+  }
+
   async score(batch: Float32Array, count: number): Promise<Float32Array> {
     if (count < 1 || batch.length < count * this.manifest.input.shape[1]) {
       throw new InferenceRunError(`batch holds ${batch.length} samples, too few for ${count} chunks`);
