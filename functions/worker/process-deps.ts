@@ -1,0 +1,52 @@
+/**
+ * Builds what `processUpload` needs from the worker configuration: the model, Postgres, the status cache and S3.
+ * The same wiring as runtime.ts (which the container worker and the local stack use), shared with the Lambda
+ * handler; runtime.ts can switch to it without changing its exported API.
+ */
+import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
+import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
+import type { ProcessDeps } from '../core/jobs/process-upload.ts';
+import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { resolveProjectPath, type WorkerConfig } from '../shared/config.ts';
+
+export interface WorkerDeps {
+  deps: ProcessDeps;
+  detector: OnnxDetector;
+  /** Closes the model, the pool and the cache. */
+  close(): Promise<void>;
+}
+
+export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps> {
+  // The model first: a model that disagrees with its manifest stops start-up before any message is taken.
+  const detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
+    threads: config.INFERENCE_THREADS,
+    device: config.INFERENCE_DEVICE,
+  });
+  const pool = poolFromConfig(config);
+  const kv = keyValueFromConfig(config);
+  const deps: ProcessDeps = {
+    jobs: new PostgresJobRepository(pool),
+    cache: kv.cache,
+    storage: objectStoreFromConfig(config),
+    detector,
+    limits: { maxUploadBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS },
+    // The lease ends a little before the message reappears, so a redelivered message finds the lease expired.
+    leaseSeconds: Math.max(5, config.WORKER_VISIBILITY_TIMEOUT_SECONDS - 5),
+    maxAttempts: config.WORKER_MAX_ATTEMPTS,
+    resultTtlSeconds: config.RESULT_TTL_SECONDS,
+    verdict: {
+      fraction: config.VERDICT_TOP_FRACTION,
+      thresholds: {
+        likely_fake: config.VERDICT_LIKELY_FAKE ?? detector.manifest.thresholds.likely_fake,
+        fake: config.VERDICT_FAKE ?? detector.manifest.thresholds.fake,
+      },
+    },
+  };
+  return {
+    deps,
+    detector,
+    async close() {
+      await Promise.allSettled([detector.close(), pool.end(), kv.close()]);
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES } from '../../functions/api/routes.ts';
+import { runtimeFunction } from './bundling.ts';
+
+export interface ApiProps {
+  vpc: ec2.IVpc;
+  subnets: ec2.SubnetSelection;
+  securityGroup: ec2.ISecurityGroup;
+  environment: Record<string, string>;
+  webOrigins: string[];
+  memoryMb: number;
+  throttleRate: number;
+  throttleBurst: number;
+  logRetention: logs.RetentionDays;
+  /** Manifest copied into each bundle as /var/task/model.json. */
+  modelManifest: string;
+}
+
+const METHODS = {
+  GET: apigw.HttpMethod.GET,
+  POST: apigw.HttpMethod.POST,
+  DELETE: apigw.HttpMethod.DELETE,
+} as const;
+
+/**
+ * The HTTP API: one esbuild-bundled function per route of functions/api/routes.ts, all sharing one execution role
+ * (they need the same rights, granted by the stack), throttled on the default stage, with JSON access logs.
+ * Authentication is the API's own JWT, checked in the handlers (see the AwsSolutions-APIG4 acknowledgement).
+ */
+export class Api extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly role: iam.Role;
+  readonly functions: NodejsFunction[] = [];
+  readonly logGroups: logs.LogGroup[] = [];
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    this.role = new iam.Role(this, 'FunctionRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'RealTone API functions',
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      ],
+    });
+
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'RealTone API',
+      createDefaultStage: false,
+      corsPreflight: props.webOrigins.length
+        ? {
+            allowOrigins: props.webOrigins,
+            allowMethods: [
+              apigw.CorsHttpMethod.GET,
+              apigw.CorsHttpMethod.POST,
+              apigw.CorsHttpMethod.DELETE,
+              apigw.CorsHttpMethod.OPTIONS,
+            ],
+            allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRate, burstLimit: props.throttleBurst },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTime',
+            method: '$context.httpMethod',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+
+    for (const route of ROUTES) {
+      const logGroup = new logs.LogGroup(this, `${route.handler}-logs`, {
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      logGroup.grantWrite(this.role);
+      const fn = runtimeFunction(this, `fn-${route.handler}`, {
+        entry: `functions/api/handlers/${route.handler}.ts`,
+        description: `RealTone API ${route.method} ${route.path}`,
+        role: this.role,
+        vpc: props.vpc,
+        vpcSubnets: props.subnets,
+        securityGroups: [props.securityGroup],
+        environment: { POWERTOOLS_SERVICE_NAME: 'realtone-api', ...props.environment },
+        logGroup,
+        memorySize: props.memoryMb,
+        timeout: Duration.seconds(15),
+        copyManifest: props.modelManifest,
+      });
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [METHODS[route.method]],
+        integration: new HttpLambdaIntegration(`${route.handler}-integration`, fn),
+      });
+      this.functions.push(fn);
+      this.logGroups.push(logGroup);
+    }
+
+    new CfnOutput(scope, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the RealTone API' });
+
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Routes authenticate with the API’s own HS256 JWT (issued by /v1/auth/login) inside the handlers; ' +
+        'register, login and health are public by design. An API Gateway JWT authorizer needs an OIDC issuer.',
+    });
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason:
+        'The AWS managed policy grants exactly the ENI actions Lambda needs to attach to the VPC; those EC2 ' +
+        'actions cannot be scoped to resources.',
+    });
+  }
+}

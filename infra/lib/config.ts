@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Node } from 'constructs';
+
+/** Repository root: the Docker build context, the esbuild project root and the base of relative paths. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type DetectorMode = 'gpu' | 'cpu';
+
+/**
+ * Everything a deployment can choose, read from CDK context (`-c key=value` or cdk.json). Values from the command
+ * line arrive as strings; each is parsed and range-checked here so a typo fails synthesis with one clear message
+ * instead of producing a stack that misbehaves later. docs/deploy.md lists every parameter.
+ */
+export interface RealToneConfig {
+  stackName: string;
+  detectorMode: DetectorMode;
+  /** Browser origins allowed to call the API and to POST uploads to the bucket. */
+  webOrigins: string[];
+  /** Raw uploads under uploads/ are deleted after this many days. */
+  uploadExpiryDays: number;
+  /** Queue visibility timeout, sized to the longest job; the worker's WORKER_VISIBILITY_TIMEOUT_SECONDS equals it. */
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  natGateways: number;
+  dbInstanceClass: string;
+  dbAllocatedStorageGb: number;
+  dbMultiAz: boolean;
+  deletionProtection: boolean;
+  cacheNodeType: string;
+  gpuInstanceType: string;
+  gpuTaskMemoryMiB: number;
+  maxGpuTasks: number;
+  /** Queued or in-flight jobs per GPU task before another task is started. */
+  jobsPerGpuTask: number;
+  /** Minutes with an empty queue before the GPU service scales to zero. */
+  scaleInMinutes: number;
+  cpuMemoryMb: number;
+  cpuMaxConcurrency: number;
+  apiMemoryMb: number;
+  apiThrottleRate: number;
+  apiThrottleBurst: number;
+  logRetentionDays: number;
+  alarmEmail?: string;
+  oldestMessageAlarmSeconds: number;
+  /** Model manifest baked into the detector image, relative to the repository root. */
+  modelManifest: string;
+  /** s3://bucket/prefix/ holding model.json and the file it names; fetched by the worker at start-up. */
+  modelS3Uri?: string;
+  workerMaxAttempts: number;
+  workerDrainSeconds: number;
+  uploadUrlTtlSeconds: number;
+  maxUploadBytes: number;
+  maxDurationSeconds: number;
+  resultTtlSeconds: number;
+  jwtTtlSeconds: number;
+}
+
+export const DEFAULT_MODEL_MANIFEST = 'models/realtone-wavlm-small/model.json';
+export const FIXTURE_MODEL_MANIFEST = 'test/fixtures/models/energy-fixture/model.json';
+
+class ContextReader {
+  readonly problems: string[] = [];
+  constructor(private readonly get: (key: string) => unknown) {}
+
+  string(key: string, fallback: string, pattern?: RegExp): string {
+    const raw = this.get(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    const value = String(raw).trim();
+    if (pattern && !pattern.test(value)) this.problems.push(`${key}=${value} does not match ${pattern}`);
+    return value;
+  }
+
+  optional(key: string, pattern: RegExp): string | undefined {
+    const raw = this.get(key);
+    if (raw === undefined || raw === null || raw === '') return undefined;
+    const value = String(raw).trim();
+    if (!pattern.test(value)) this.problems.push(`${key}=${value} does not match ${pattern}`);
+    return value;
+  }
+
+  int(key: string, fallback: number, min: number, max: number): number {
+    const raw = this.get(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
+    if (!Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${key}=${String(raw)} must be an integer from ${min} to ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const raw = this.get(key);
+    if (raw === undefined || raw === null || raw === '') return fallback;
+    if (raw === true || raw === 'true') return true;
+    if (raw === false || raw === 'false') return false;
+    this.problems.push(`${key}=${String(raw)} must be true or false`);
+    return fallback;
+  }
+
+  list(key: string): string[] {
+    const raw = this.get(key);
+    if (raw === undefined || raw === null || raw === '') return [];
+    const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+    return items.map((s) => s.trim()).filter(Boolean);
+  }
+}
+
+/** Reads and validates the deployment parameters; throws one error naming every bad value. */
+export function readConfig(node: Pick<Node, 'tryGetContext'>): RealToneConfig {
+  const c = new ContextReader((key) => node.tryGetContext(key));
+  const detectorMode = c.string('detectorMode', 'gpu', /^(gpu|cpu)$/) as DetectorMode;
+  const webOrigins = c.list('webOrigins');
+  for (const origin of webOrigins) {
+    if (!/^https?:\/\/[^/\s*]+$/.test(origin))
+      c.problems.push(
+        `webOrigins: ${origin} must be an origin such as https://app.example.com (no path, no *)`,
+      );
+  }
+  const visibilityTimeoutSeconds = c.int('visibilityTimeoutSeconds', 900, 60, 43200);
+  const config: RealToneConfig = {
+    stackName: c.string('stackName', 'RealTone', /^[A-Za-z][A-Za-z0-9-]{0,127}$/),
+    detectorMode,
+    webOrigins,
+    uploadExpiryDays: c.int('uploadExpiryDays', 7, 1, 3650),
+    visibilityTimeoutSeconds,
+    maxReceiveCount: c.int('maxReceiveCount', 5, 1, 1000),
+    natGateways: c.int('natGateways', 1, 0, 3),
+    dbInstanceClass: c.string('dbInstanceClass', 't4g.micro', /^[a-z0-9]+\.[a-z0-9]+$/),
+    dbAllocatedStorageGb: c.int('dbAllocatedStorageGb', 20, 20, 65536),
+    dbMultiAz: c.bool('dbMultiAz', false),
+    deletionProtection: c.bool('deletionProtection', true),
+    cacheNodeType: c.string('cacheNodeType', 'cache.t4g.micro', /^cache\.[a-z0-9]+\.[a-z0-9]+$/),
+    gpuInstanceType: c.string('gpuInstanceType', 'g4dn.xlarge', /^(g4dn|g5|g6|g6e|g5g|p3|p4d)\.[a-z0-9]+$/),
+    gpuTaskMemoryMiB: c.int('gpuTaskMemoryMiB', 12288, 1024, 786432),
+    maxGpuTasks: c.int('maxGpuTasks', 2, 1, 100),
+    jobsPerGpuTask: c.int('jobsPerGpuTask', 5, 1, 1000),
+    scaleInMinutes: c.int('scaleInMinutes', 10, 1, 1440),
+    cpuMemoryMb: c.int('cpuMemoryMb', 4096, 1024, 10240),
+    cpuMaxConcurrency: c.int('cpuMaxConcurrency', 5, 2, 1000),
+    apiMemoryMb: c.int('apiMemoryMb', 1024, 128, 10240),
+    apiThrottleRate: c.int('apiThrottleRate', 50, 1, 10000),
+    apiThrottleBurst: c.int('apiThrottleBurst', 100, 1, 5000),
+    logRetentionDays: c.int('logRetentionDays', 30, 1, 3653),
+    alarmEmail: c.optional('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/),
+    oldestMessageAlarmSeconds: c.int('oldestMessageAlarmSeconds', 1800, 60, 1209600),
+    modelManifest: c.string('modelManifest', DEFAULT_MODEL_MANIFEST, /^[\w./-]+\/model\.json$/),
+    modelS3Uri: c.optional('modelS3Uri', /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([\w.\-/]*\/)?$/),
+    workerMaxAttempts: c.int('workerMaxAttempts', 3, 1, 20),
+    workerDrainSeconds: c.int('workerDrainSeconds', 90, 1, 600),
+    uploadUrlTtlSeconds: c.int('uploadUrlTtlSeconds', 300, 30, 3600),
+    maxUploadBytes: c.int('maxUploadBytes', 200 * 1024 * 1024, 1024, 5 * 1024 ** 3),
+    maxDurationSeconds: c.int('maxDurationSeconds', 3600, 1, 6 * 3600),
+    resultTtlSeconds: c.int('resultTtlSeconds', 86400, 60, 30 * 86400),
+    jwtTtlSeconds: c.int('jwtTtlSeconds', 900, 60, 86400),
+  };
+  if (config.modelManifest.startsWith('/') || config.modelManifest.includes('..'))
+    c.problems.push('modelManifest must be a path inside the repository');
+  if (detectorMode === 'cpu' && visibilityTimeoutSeconds < 60)
+    c.problems.push('visibilityTimeoutSeconds must be at least 60 in cpu mode');
+  if (c.problems.length) throw new Error(`invalid RealTone context: ${c.problems.join('; ')}`);
+  return config;
+}
+
+/** Whether the configured model manifest is present in the checkout (the detector image copies its directory). */
+export function modelManifestPresent(config: RealToneConfig): boolean {
+  return existsSync(path.join(REPO_ROOT, config.modelManifest));
+}
+
+/** Lambda's maximum timeout; the CPU detector's timeout is the visibility timeout capped here. */
+export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;

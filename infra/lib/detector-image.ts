@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { IgnoreMode } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { REPO_ROOT, type RealToneConfig } from './config.ts';
+
+export const DOCKERFILE = 'functions/worker/Dockerfile';
+
+/**
+ * BuildKit reads functions/worker/Dockerfile.dockerignore for this Dockerfile; CDK only looks for a .dockerignore at
+ * the context root, so the same patterns are handed to the asset explicitly. That keeps the staged build context
+ * (and the asset hash) down to what the image copies.
+ */
+export function dockerignorePatterns(): string[] {
+  return readFileSync(path.join(REPO_ROOT, `${DOCKERFILE}.dockerignore`), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+}
+
+/** Asset options for one target of the worker's Dockerfile (build context: the repository root). */
+export function detectorImageProps(config: RealToneConfig, target: 'gpu' | 'lambda') {
+  return {
+    file: DOCKERFILE,
+    target,
+    platform: Platform.LINUX_AMD64,
+    buildArgs: { MODEL_DIR: path.posix.dirname(config.modelManifest) },
+    exclude: dockerignorePatterns(),
+    ignoreMode: IgnoreMode.DOCKER,
+  };
+}

@@ -1,0 +1,405 @@
+import {
+  Annotations,
+  Aws,
+  CfnOutput,
+  Duration,
+  Stack,
+  Tags,
+  Validations,
+  type StackProps,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as triggers from 'aws-cdk-lib/triggers';
+import type { Construct } from 'constructs';
+import { Api } from './api.ts';
+import { BUNDLED_MANIFEST_PATH, runtimeFunction } from './bundling.ts';
+import { FIXTURE_MODEL_MANIFEST, modelManifestPresent, type RealToneConfig } from './config.ts';
+import { DATABASE_NAME, Data } from './data.ts';
+import { CpuDetector } from './detector-cpu.ts';
+import { GpuDetector } from './detector-gpu.ts';
+import { Network } from './network.ts';
+import { AlarmTopic, Observability } from './observability.ts';
+import { StorageAndQueue, UPLOAD_PREFIX } from './storage.ts';
+
+export interface RealToneStackProps extends StackProps {
+  config: RealToneConfig;
+}
+
+/** CloudWatch Logs accepts only these retention periods; the configured days round up to the next one. */
+export function retentionFor(days: number): logs.RetentionDays {
+  const allowed = Object.values(logs.RetentionDays)
+    .filter((v): v is number => typeof v === 'number' && v > 0)
+    .sort((a, b) => a - b);
+  return (allowed.find((d) => d >= days) ?? allowed[allowed.length - 1]) as logs.RetentionDays;
+}
+
+/**
+ * RealTone in one stack, composed of constructs split by concern: network, data, storage and queue, API, detector
+ * (GPU on ECS or CPU on Lambda, chosen with -c detectorMode), schema migration on deploy, and observability.
+ * The runtime contract (environment variables) is assembled here, in one place, from functions/shared/config.ts.
+ */
+export class RealToneStack extends Stack {
+  readonly config: RealToneConfig;
+  readonly network: Network;
+  readonly data: Data;
+  readonly storage: StorageAndQueue;
+  readonly api: Api;
+  readonly gpu?: GpuDetector;
+  readonly cpu?: CpuDetector;
+  readonly migrateFunction: NodejsFunction;
+  readonly jwtSecret: secretsmanager.Secret;
+  readonly observability: Observability;
+  readonly apiEnvironment: Record<string, string>;
+  readonly workerEnvironment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: RealToneStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.config = config;
+    Tags.of(this).add('app', 'realtone');
+    const logRetention = retentionFor(config.logRetentionDays);
+
+    if (!config.modelS3Uri && !modelManifestPresent(config)) {
+      Annotations.of(this).addWarningV2(
+        'realtone:model-manifest-missing',
+        `${config.modelManifest} is not in this checkout: the detector image build will fail. Train or fetch ` +
+          `the model first, or deploy the test fixture with -c modelManifest=${FIXTURE_MODEL_MANIFEST}.`,
+      );
+    }
+
+    this.network = new Network(this, 'Network', { natGateways: config.natGateways, logRetention });
+    const { vpc, appSubnets } = this.network;
+
+    const apiSg = this.clientSecurityGroup('ApiSg', 'RealTone API and migration functions');
+    const workerSg = this.clientSecurityGroup('WorkerSg', 'RealTone detector (ECS tasks or Lambda)');
+
+    this.data = new Data(this, 'Data', {
+      vpc,
+      subnets: appSubnets,
+      clients: [apiSg, workerSg],
+      instanceClass: config.dbInstanceClass,
+      allocatedStorageGb: config.dbAllocatedStorageGb,
+      multiAz: config.dbMultiAz,
+      deletionProtection: config.deletionProtection,
+      cacheNodeType: config.cacheNodeType,
+    });
+    this.storage = new StorageAndQueue(this, 'Storage', {
+      webOrigins: config.webOrigins,
+      uploadExpiryDays: config.uploadExpiryDays,
+      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      maxReceiveCount: config.maxReceiveCount,
+    });
+    if (!config.webOrigins.length) {
+      Annotations.of(this).addWarningV2(
+        'realtone:no-web-origins',
+        'No -c webOrigins given: browsers on other origins cannot call the API or POST uploads (CLI use only).',
+      );
+    }
+
+    this.jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
+      description: 'RealTone JWT signing key (HS256)',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.jwtSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the JWT signing key signs every user out and needs all warm functions to reload it; it is ' +
+        'rotated deliberately by redeploying (docs/deploy.md, "Rotating secrets").',
+    });
+
+    const { data, storage } = this;
+    const common: Record<string, string> = {
+      UPLOAD_BUCKET: storage.bucket.bucketName,
+      JOBS_QUEUE_URL: storage.queue.queueUrl,
+      DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
+      DATABASE_HOST: data.proxy.endpoint,
+      DATABASE_NAME,
+      DATABASE_SSL: 'require',
+      CACHE_DRIVER: 'redis',
+      REDIS_URL: data.redisUrl,
+      REDIS_AUTH_SECRET_ARN: data.cacheAuthSecret.secretArn,
+      REDIS_KEY_PREFIX: 'rt:',
+      RESULT_TTL_SECONDS: String(config.resultTtlSeconds),
+      UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
+      MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
+      MAX_DURATION_SECONDS: String(config.maxDurationSeconds),
+      LOG_LEVEL: 'INFO',
+    };
+    this.apiEnvironment = {
+      ...common,
+      JWT_SECRET_ARN: this.jwtSecret.secretArn,
+      JWT_TTL_SECONDS: String(config.jwtTtlSeconds),
+      IDEMPOTENCY_TABLE: data.idempotencyTable.tableName,
+      MODEL_MANIFEST: BUNDLED_MANIFEST_PATH,
+      // One request at a time per execution environment; RDS Proxy multiplexes the connections.
+      DATABASE_POOL_MAX: '2',
+    };
+    this.workerEnvironment = {
+      ...common,
+      MODEL_MANIFEST: config.modelManifest,
+      ...(config.modelS3Uri ? { MODEL_S3_URI: config.modelS3Uri } : {}),
+      INFERENCE_DEVICE: config.detectorMode === 'cpu' ? 'cpu' : 'auto',
+      WORKER_CONCURRENCY: '1',
+      WORKER_MAX_ATTEMPTS: String(config.workerMaxAttempts),
+      WORKER_VISIBILITY_TIMEOUT_SECONDS: String(config.visibilityTimeoutSeconds),
+      WORKER_DRAIN_SECONDS: String(config.workerDrainSeconds),
+      DATABASE_POOL_MAX: config.detectorMode === 'cpu' ? '2' : '5',
+      POWERTOOLS_SERVICE_NAME: 'realtone-worker',
+    };
+
+    this.api = new Api(this, 'Api', {
+      vpc,
+      subnets: appSubnets,
+      securityGroup: apiSg,
+      environment: this.apiEnvironment,
+      webOrigins: config.webOrigins,
+      memoryMb: config.apiMemoryMb,
+      throttleRate: config.apiThrottleRate,
+      throttleBurst: config.apiThrottleBurst,
+      logRetention,
+      modelManifest: config.modelManifest,
+    });
+    this.grantApi(this.api.role);
+
+    const alarms = new AlarmTopic(this, 'Alarms', { alarmEmail: config.alarmEmail });
+
+    let workerPrincipal: iam.IRole;
+    let workerLogGroup: logs.ILogGroup;
+    let detectorTarget: Construct;
+    if (config.detectorMode === 'gpu') {
+      const gpu = new GpuDetector(this, 'GpuDetector', {
+        config,
+        vpc,
+        subnets: appSubnets,
+        securityGroup: workerSg,
+        queue: storage.queue,
+        environment: { AWS_REGION: Aws.REGION, ...this.workerEnvironment },
+        alarmTopic: alarms.topic,
+        logRetention,
+      });
+      storage.queue.grantConsumeMessages(gpu.taskRole);
+      this.gpu = gpu;
+      workerPrincipal = gpu.taskRole;
+      workerLogGroup = gpu.logGroup;
+      detectorTarget = gpu.service;
+    } else {
+      const cpu = new CpuDetector(this, 'CpuDetector', {
+        config,
+        vpc,
+        subnets: appSubnets,
+        securityGroup: workerSg,
+        queue: storage.queue,
+        environment: this.workerEnvironment,
+        logRetention,
+      });
+      this.cpu = cpu;
+      workerPrincipal = cpu.role;
+      workerLogGroup = cpu.logGroup;
+      detectorTarget = cpu.function;
+    }
+    this.grantWorker(workerPrincipal);
+
+    // Schema migrations run before the new API and detector code goes live, on every deploy that changes them
+    // (the migrations are bundled into the handler, so a new migration is a new handler version).
+    const migrateRole = new iam.Role(this, 'MigrateRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'RealTone schema migration on deploy',
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+      ],
+    });
+    data.databaseSecret.grantRead(migrateRole);
+    const migrateLogs = new logs.LogGroup(this, 'MigrateLogs', { retention: logRetention });
+    migrateLogs.grantWrite(migrateRole);
+    this.migrateFunction = runtimeFunction(this, 'MigrateFunction', {
+      entry: 'functions/worker/migrate-handler.ts',
+      description: 'RealTone: apply Postgres schema migrations (CDK trigger)',
+      role: migrateRole,
+      vpc,
+      vpcSubnets: appSubnets,
+      securityGroups: [apiSg],
+      environment: {
+        DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
+        DATABASE_HOST: data.proxy.endpoint,
+        DATABASE_NAME,
+        DATABASE_SSL: 'require',
+        DATABASE_POOL_MAX: '1',
+        POWERTOOLS_SERVICE_NAME: 'realtone-migrate',
+      },
+      logGroup: migrateLogs,
+      timeout: Duration.minutes(5),
+      memorySize: 256,
+    });
+    new triggers.Trigger(this, 'MigrateOnDeploy', {
+      handler: this.migrateFunction,
+      executeAfter: [data.database, data.proxy],
+      executeBefore: [...this.api.functions, detectorTarget],
+      executeOnHandlerChange: true,
+      timeout: Duration.minutes(5),
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      topic: alarms.topic,
+      queue: storage.queue,
+      deadLetterQueue: storage.deadLetterQueue,
+      httpApi: this.api.httpApi,
+      apiFunctions: this.api.functions,
+      workerLogGroup,
+      detectorFunction: this.cpu?.function,
+      backlog: this.gpu?.backlog,
+      runningTasks: this.gpu
+        ? new cloudwatch.Metric({
+            namespace: 'ECS/ContainerInsights',
+            metricName: 'RunningTaskCount',
+            dimensionsMap: {
+              ClusterName: this.gpu.cluster.clusterName,
+              ServiceName: this.gpu.service.serviceName,
+            },
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+          })
+        : undefined,
+      oldestMessageAlarmSeconds: config.oldestMessageAlarmSeconds,
+    });
+
+    new CfnOutput(this, 'UploadBucketName', { value: storage.bucket.bucketName });
+    new CfnOutput(this, 'JobsQueueUrl', { value: storage.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: storage.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'DetectorMode', { value: config.detectorMode });
+
+    this.acknowledgeGeneratedRoles();
+    this.acknowledgeSingletons();
+  }
+
+  /** Call after everything is built: acknowledges findings on singletons CDK adds to the stack. */
+  acknowledgeSingletons(): void {
+    for (const child of this.node.children) {
+      if (child.node.id.startsWith('BucketNotificationsHandler')) {
+        Validations.of(child).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason:
+            'CDK’s bucket-notification custom resource (it configures the S3 → SQS notification at deploy ' +
+            'time) and its role are generated by aws-s3; it only writes its own logs.',
+        });
+      }
+    }
+  }
+
+  private clientSecurityGroup(id: string, description: string): ec2.SecurityGroup {
+    const sg = new ec2.SecurityGroup(this, id, {
+      vpc: this.network.vpc,
+      description,
+      allowAllOutbound: false,
+    });
+    // AWS APIs (S3 via the gateway endpoint, SQS via its interface endpoint, the rest via NAT or endpoints).
+    sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'AWS APIs over HTTPS');
+    return sg;
+  }
+
+  /**
+   * API functions: presign uploads (the presigned POST is signed with this role, so it needs s3:PutObject) and
+   * delete them, read the three secrets, use the idempotency table, and the readiness probes (HeadBucket needs
+   * s3:ListBucket; GetQueueAttributes; DescribeTable).
+   */
+  private grantApi(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'UploadObjects',
+        actions: ['s3:PutObject', 's3:DeleteObject'],
+        resources: [this.storage.uploadObjectsArn()],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadinessBucket',
+        actions: ['s3:ListBucket'],
+        resources: [this.storage.bucket.bucketArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadinessQueue',
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [this.storage.queue.queueArn],
+      }),
+    );
+    for (const secret of [this.data.databaseSecret, this.data.cacheAuthSecret, this.jwtSecret])
+      secret.grantRead(role);
+    this.data.idempotencyTable.grant(
+      role,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:DescribeTable',
+    );
+    this.acknowledgeUploadPrefix(role);
+  }
+
+  /** Detector: read uploads, read the database and cache secrets, and the model from S3 when configured. */
+  private grantWorker(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadUploads',
+        actions: ['s3:GetObject'],
+        resources: [this.storage.uploadObjectsArn()],
+      }),
+    );
+    for (const secret of [this.data.databaseSecret, this.data.cacheAuthSecret]) secret.grantRead(role);
+    this.acknowledgeUploadPrefix(role);
+    if (this.config.modelS3Uri) {
+      const { bucket, prefix } = parseS3Uri(this.config.modelS3Uri);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadModel',
+          actions: ['s3:GetObject'],
+          resources: [`arn:${Aws.PARTITION}:s3:::${bucket}/${prefix}*`],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${prefix}*]`,
+        reason: 'The worker reads model.json and the model file it names under the configured model prefix.',
+      });
+    }
+  }
+
+  private acknowledgeUploadPrefix(role: iam.IRole): void {
+    const bucketId = this.getLogicalId(this.storage.bucket.node.defaultChild as s3.CfnBucket);
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${UPLOAD_PREFIX}*]`,
+      reason:
+        'Object keys are uploads/{userId}/{jobId}/{file}, created per job; the grant is limited to that prefix.',
+    });
+  }
+
+  /** Wildcards CDK and AWS require on roles that CDK generates or that X-Ray and ECR need. */
+  private acknowledgeGeneratedRoles(): void {
+    const xray =
+      'X-Ray PutTraceSegments/PutTelemetryRecords do not support resource-level permissions (AWS requires *).';
+    for (const role of [this.api.role, this.migrateFunction.role!, ...(this.cpu ? [this.cpu.role] : [])]) {
+      Validations.of(role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: xray });
+    }
+    const vpcPolicy =
+      'The AWS managed policy grants exactly the ENI actions Lambda needs to attach to the VPC; those EC2 ' +
+      'actions cannot be scoped to resources.';
+    for (const role of [this.migrateFunction.role!, ...(this.cpu ? [this.cpu.role] : [])]) {
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: vpcPolicy,
+      });
+    }
+  }
+}
+
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1]!, prefix: match[2] ?? '' };
+}
