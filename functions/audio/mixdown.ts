@@ -1,0 +1,161 @@
+/**
+ * Preparation after decoding, block by block: downmix to mono (mean of the channels), reject non-finite samples,
+ * enforce the maximum duration, resample to the model's rate and collect the result. Nothing here holds more than
+ * one decoded block at the input rate; the only whole-file array is the output at the model's rate.
+ */
+import { AudioError, corrupt, unsupported } from './errors.ts';
+import { StreamingResampler } from './resample.ts';
+
+export const MIN_RATE = 1000;
+export const MAX_RATE = 384000;
+export const MAX_CHANNELS = 64;
+/** Output is collected in blocks of this many samples (4 MiB) unless the final length is known in advance. */
+const BLOCK = 1 << 20;
+
+/** Collects output samples; ends with one contiguous array (no copy when the length was reserved exactly). */
+export class OutputCollector {
+  private blocks: Float32Array[] = [];
+  private current: Float32Array | undefined;
+  private used = 0;
+  length = 0;
+
+  /** Allocates room for `samples` up front, so finishing needs no second copy of the signal. */
+  reserve(samples: number): void {
+    if (!this.current && samples > 0) this.current = new Float32Array(samples);
+  }
+
+  push(block: Float32Array): void {
+    let offset = 0;
+    while (offset < block.length) {
+      if (!this.current || this.used === this.current.length) {
+        if (this.current) this.blocks.push(this.current);
+        this.current = new Float32Array(BLOCK);
+        this.used = 0;
+      }
+      const n = Math.min(block.length - offset, this.current.length - this.used);
+      this.current.set(block.subarray(offset, offset + n), this.used);
+      this.used += n;
+      offset += n;
+    }
+    this.length += block.length;
+  }
+
+  finish(): Float32Array {
+    const current = this.current?.subarray(0, this.used) ?? new Float32Array(0);
+    if (!this.blocks.length) return current;
+    const out = new Float32Array(this.length);
+    let o = 0;
+    for (const b of [...this.blocks.splice(0), current]) {
+      out.set(b, o);
+      o += b.length;
+    }
+    this.current = undefined;
+    return out;
+  }
+}
+
+export class Mixdown {
+  /** Input frames (per channel) seen so far, at `sampleRate`. */
+  frames = 0;
+  sampleRate = 0;
+  channels = 0;
+  /** Largest absolute mono sample: 0 means digital silence. */
+  peak = 0;
+  readonly output = new OutputCollector();
+  private resampler: StreamingResampler | undefined;
+  private scratch = new Float32Array(0);
+  private maxFrames = Infinity;
+  private expected: { frames: number; rate: number } | undefined;
+  private readonly collect = (block: Float32Array) => this.output.push(block);
+
+  constructor(
+    private readonly targetRate: number,
+    private readonly maxDurationS: number,
+  ) {}
+
+  /** Fixes the input format; the first call wins, later blocks must match it. */
+  start(sampleRate: number, channels: number): void {
+    if (this.sampleRate) {
+      if (sampleRate !== this.sampleRate)
+        throw unsupported(`sample rate changes mid-stream (${this.sampleRate} → ${sampleRate} Hz)`);
+      return;
+    }
+    if (!(sampleRate >= MIN_RATE && sampleRate <= MAX_RATE))
+      throw corrupt(`decoded sample rate ${sampleRate} Hz is out of range`);
+    if (!(channels >= 1 && channels <= MAX_CHANNELS)) throw corrupt(`decoded audio has ${channels} channels`);
+    this.sampleRate = sampleRate;
+    this.channels = channels;
+    this.maxFrames = Math.ceil(this.maxDurationS * sampleRate);
+    if (sampleRate !== this.targetRate) this.resampler = new StreamingResampler(sampleRate, this.targetRate);
+    if (this.expected) this.expect(this.expected.frames, this.expected.rate);
+  }
+
+  /**
+   * Sizes the output for a stream the container says holds `frames` frames at `rate`, so finishing needs no second
+   * copy of the signal. Only a hint: a wrong declaration costs memory, never correctness.
+   */
+  expect(frames: number, rate: number): void {
+    if (!this.sampleRate) this.expected = { frames, rate };
+    else if (rate === this.sampleRate && frames > 0 && frames <= this.maxFrames)
+      this.output.reserve(StreamingResampler.outputLength(frames, this.sampleRate, this.targetRate));
+  }
+
+  /** A decoded block as separate channels (library decoders). */
+  pushChannels(channelData: readonly Float32Array[], sampleRate: number): void {
+    const n = channelData[0]?.length ?? 0;
+    if (!n) return;
+    this.start(sampleRate, channelData.length);
+    if (channelData.length === 1) return this.pushMono(channelData[0]!);
+    if (this.scratch.length < n) this.scratch = new Float32Array(Math.max(n, 2 * this.scratch.length));
+    const mono = this.scratch.subarray(0, n);
+    if (channelData.some((c) => c.length !== n))
+      throw corrupt('decoder returned channels of different lengths');
+    if (channelData.length === 2) {
+      const [l, r] = channelData as [Float32Array, Float32Array];
+      for (let i = 0; i < n; i++) mono[i] = (l[i]! + r[i]!) * 0.5;
+    } else {
+      mono.set(channelData[0]!);
+      for (let ch = 1; ch < channelData.length; ch++) {
+        const data = channelData[ch]!;
+        for (let i = 0; i < n; i++) mono[i]! += data[i]!;
+      }
+      const k = 1 / channelData.length;
+      for (let i = 0; i < n; i++) mono[i]! *= k;
+    }
+    this.pushMono(mono);
+  }
+
+  /** A mono block at the started rate (already downmixed). */
+  pushMono(mono: Float32Array): void {
+    // NaN/∞ are rejected here, where every sample passes once; the peak finds all-zero (digitally silent) input.
+    // v − v is 0 for every finite sample and NaN otherwise: one branch-free sum checks the whole block.
+    let peak = this.peak;
+    let bad = 0;
+    for (let i = 0; i < mono.length; i++) {
+      const v = mono[i]!;
+      bad += v - v;
+      const a = Math.abs(v);
+      peak = a > peak ? a : peak;
+    }
+    if (bad !== 0) {
+      const at = mono.findIndex((v) => !Number.isFinite(v));
+      throw corrupt(`sample ${this.frames + at} is not a finite number (${mono[at]})`);
+    }
+    this.peak = peak;
+    this.frames += mono.length;
+    if (this.frames > this.maxFrames) {
+      throw new AudioError(
+        'too_long',
+        `audio is longer than the maximum of ${this.maxDurationS} s (stopped decoding at ${(this.frames / this.sampleRate).toFixed(1)} s)`,
+      );
+    }
+    if (this.resampler) this.resampler.process(mono, this.collect);
+    else this.output.push(mono);
+  }
+
+  /** Ends the stream: the whole signal at the target rate. */
+  finish(): Float32Array {
+    this.resampler?.finish(this.collect);
+    return this.output.finish();
+  }
+}
