@@ -1,10 +1,13 @@
 /**
- * Ingestion: bytes in (streamed), 16 kHz mono float out. Detects the format by content, decodes block by block with
- * @audio/decode, downmixes and resamples each block as it arrives, so the full-rate multichannel signal never exists
+ * Ingestion: bytes in (streamed), 16 kHz mono float out. Detects the format by content, decodes block by block,
+ * downmixes and resamples each block as it arrives (mixdown.ts), so the full-rate multichannel signal never exists
  * in memory at once. Limits (size, duration, time) are enforced while streaming, so a hostile file is rejected as
- * early as possible.
+ * early as possible; a container probe (probe/) checks that what was decoded is what the container declares.
+ *
+ * This runs in the calling thread. Callers that must survive a decoder stuck in WASM use ingestIsolated
+ * (isolate.ts), which runs this function in a worker thread with a hard deadline and memory limits.
  */
-import decode, { type StreamDecoder } from 'audio-decode';
+import { libraryDecoder, type BlockDecoder } from './decoders.ts';
 import { AudioError, corrupt, unsupported } from './errors.ts';
 import {
   FORMAT_INFO,
@@ -15,14 +18,15 @@ import {
   sniff,
   type AudioFormat,
 } from './formats.ts';
-import { StreamingResampler } from './resample.ts';
+import { Mixdown } from './mixdown.ts';
+import { createProbe, Mp4Probe, type ContainerProbe, type Declared } from './probe/index.ts';
 import { WavDecoder } from './wav-decoder.ts';
 import { parseWavHeader, type WavHeader } from './wav-header.ts';
 
 export interface IngestOptions {
   /** Output sample rate (the model's). */
   targetRate: number;
-  /** Reject audio longer than this (seconds), as soon as the decoder passes it. */
+  /** Reject audio longer than this (seconds), as soon as the container declares it or the decoder passes it. */
   maxDurationS: number;
   /** Reject inputs larger than this many bytes. */
   maxBytes: number;
@@ -30,7 +34,7 @@ export interface IngestOptions {
   minSamples: number;
   /** Content type the uploader declared; checked against the sniffed format when given. */
   declaredContentType?: string;
-  /** Wall-clock budget for the whole ingestion in milliseconds. */
+  /** Wall-clock budget for the whole ingestion in milliseconds (checked between blocks in this thread). */
   timeLimitMs?: number;
 }
 
@@ -45,28 +49,14 @@ export interface PreparedAudio {
   sampleRate: number;
 }
 
+export const DEFAULT_TIME_LIMIT_MS = 120_000;
 /** Largest header RealTone reads before the audio starts (ID3 art, WAV LIST chunks). */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
-const MIN_RATE = 1000;
-const MAX_RATE = 384000;
-const MAX_CHANNELS = 64;
 
-const concat = (parts: Uint8Array[], total: number) => {
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
+type Head = { parts: Uint8Array[]; size: number; done: boolean };
 
-/** Reads from `it` until `want` bytes are buffered or the stream ends. */
-async function fill(
-  it: AsyncIterator<Uint8Array>,
-  head: { parts: Uint8Array[]; size: number; done: boolean },
-  want: number,
-) {
+/** Reads from `it` until `want` bytes are buffered or the stream ends; returns them joined. */
+async function fill(it: AsyncIterator<Uint8Array>, head: Head, want: number): Promise<Uint8Array> {
   while (!head.done && head.size < want) {
     const next = await it.next();
     if (next.done) head.done = true;
@@ -75,119 +65,59 @@ async function fill(
       head.size += next.value.length;
     }
   }
-  return concat(head.parts, head.size);
+  const out = new Uint8Array(head.size);
+  let o = 0;
+  for (const p of head.parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
-class Mixer {
-  private resampler: StreamingResampler | undefined;
-  readonly out: Float32Array[] = [];
-  outLength = 0;
-  frames = 0;
-  sampleRate = 0;
-  channels = 0;
-  peak = 0;
-
-  constructor(
-    private readonly targetRate: number,
-    private readonly maxFrames: (rate: number) => number,
-  ) {}
-
-  push(channelData: Float32Array[], sampleRate: number): void {
-    if (!this.sampleRate) {
-      if (sampleRate < MIN_RATE || sampleRate > MAX_RATE)
-        throw corrupt(`decoded sample rate ${sampleRate} Hz is out of range`);
-      if (channelData.length > MAX_CHANNELS)
-        throw corrupt(`decoded audio has ${channelData.length} channels`);
-      this.sampleRate = sampleRate;
-      this.channels = channelData.length;
-      if (sampleRate !== this.targetRate)
-        this.resampler = new StreamingResampler(sampleRate, this.targetRate);
-    } else if (sampleRate !== this.sampleRate) {
-      throw unsupported(`sample rate changes mid-stream (${this.sampleRate} → ${sampleRate} Hz)`);
-    }
-    const n = channelData[0]!.length;
-    const mono = new Float32Array(n);
-    const c = channelData.length;
-    // Downmix by averaging channels; reject NaN/∞ here, where every sample passes once.
-    let peak = this.peak;
-    for (let ch = 0; ch < c; ch++) {
-      const data = channelData[ch]!;
-      if (data.length !== n) throw corrupt('decoder returned channels of different lengths');
-      for (let i = 0; i < n; i++) mono[i] = mono[i]! + data[i]!;
-    }
-    const inv = 1 / c;
-    for (let i = 0; i < n; i++) {
-      const v = mono[i]! * inv;
-      if (v !== v || v === Infinity || v === -Infinity)
-        throw corrupt(`sample ${this.frames + i} is not a finite number`);
-      mono[i] = v;
-      const a = v < 0 ? -v : v;
-      if (a > peak) peak = a;
-    }
-    this.peak = peak;
-    this.frames += n;
-    if (this.frames > this.maxFrames(this.sampleRate)) {
-      throw new AudioError('too_long', 'audio is longer than the configured maximum duration');
-    }
-    this.emit(this.resampler ? this.resampler.push(mono) : mono);
-  }
-
-  private emit(block: Float32Array): void {
-    if (block.length) {
-      this.out.push(block);
-      this.outLength += block.length;
-    }
-  }
-
-  finish(): Float32Array {
-    if (this.resampler) this.emit(this.resampler.flush());
-    const samples = new Float32Array(this.outLength);
-    let o = 0;
-    for (const b of this.out.splice(0)) {
-      samples.set(b, o);
-      o += b.length;
-    }
-    return samples;
-  }
+function checkDeclaredType(format: AudioFormat, declared: string | undefined): void {
+  if (declared === undefined) return;
+  const family = contentFamily(declared);
+  if (!family) throw unsupported(`content type ${declared} is not a supported audio type`);
+  if (!isCompatible(family, format))
+    throw unsupported(`the content is ${FORMAT_INFO[format].label} but was declared as ${declared}`);
 }
 
-interface BlockDecoder {
-  push(chunk: Uint8Array): Promise<AudioData> | AudioData;
-  end(): Promise<AudioData> | AudioData;
-  free(): void;
+/** Rejects, before decoding, a stream whose container already states it is too long. */
+function checkDeclaredDuration(d: Declared, maxDurationS: number): void {
+  const seconds = (d.frames - d.slack) / d.rate;
+  if (seconds > maxDurationS)
+    throw new AudioError(
+      'too_long',
+      `the file declares ${seconds.toFixed(1)} s of audio; the maximum is ${maxDurationS} s`,
+    );
 }
-type AudioData = { channelData: Float32Array[]; sampleRate: number };
 
-/** WAV: our own decoder, fed only the bytes after the header. */
-function wavStream(header: WavHeader): BlockDecoder {
+/** Library errors name unsupported codecs inside supported containers; everything else is damage. */
+function classify(error: unknown, format: AudioFormat, problem: string | undefined): AudioError {
+  if (error instanceof AudioError) return error;
+  const message = (error as Error)?.message ?? String(error);
+  const label = FORMAT_INFO[format].label;
+  if (/unsupported|not supported|no decoder/i.test(message))
+    return unsupported(`the ${label} file uses an unsupported codec: ${message}`, error);
+  if (/no audio track/i.test(message))
+    return new AudioError('empty_audio', `the ${label} file has no audio track`, { cause: error });
+  if (problem) return corrupt(`the ${label} file is damaged: ${problem}`, error);
+  return corrupt(`the ${label} data cannot be decoded: ${message}`, error);
+}
+
+function wavDecoder(header: WavHeader, mix: Mixdown): BlockDecoder & { dec: WavDecoder } {
   const dec = new WavDecoder(header);
+  const emit = (mono: Float32Array) => mix.pushMono(mono);
   let seen = 0;
   return {
-    push(chunk) {
+    dec,
+    async push(chunk) {
       const skip = Math.max(0, Math.min(chunk.length, header.dataOffset - seen));
       seen += chunk.length;
-      return { channelData: dec.push(chunk.subarray(skip)), sampleRate: header.sampleRate };
+      dec.push(chunk.subarray(skip), emit);
     },
-    end: () => ({ channelData: [], sampleRate: header.sampleRate }),
+    end: async () => undefined,
     free: () => undefined,
-  };
-}
-
-/** Every other format: @audio/decode's chunked decoders. */
-async function libraryStream(format: AudioFormat): Promise<BlockDecoder> {
-  const create = (decode as unknown as Record<AudioFormat, () => Promise<StreamDecoder>>)[format];
-  const dec = await create();
-  let open = true;
-  return {
-    push: (chunk) => dec(chunk),
-    end: async () => {
-      open = false;
-      return dec();
-    },
-    free: () => {
-      if (open) dec.free();
-      open = false;
-    },
   };
 }
 
@@ -196,15 +126,10 @@ export async function ingest(
   source: AsyncIterable<Uint8Array>,
   options: IngestOptions,
 ): Promise<PreparedAudio> {
-  const deadline = Date.now() + (options.timeLimitMs ?? 120_000);
-  const checkTime = () => {
-    if (Date.now() > deadline)
-      throw corrupt(
-        `decoding took longer than ${options.timeLimitMs ?? 120_000} ms; the file is probably malformed`,
-      );
-  };
+  const limitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+  const deadline = Date.now() + limitMs;
   const it = source[Symbol.asyncIterator]();
-  const head = { parts: [] as Uint8Array[], size: 0, done: false };
+  const head: Head = { parts: [], size: 0, done: false };
   let bytes = await fill(it, head, SNIFF_BYTES);
   if (head.size === 0) throw new AudioError('empty_audio', 'the file is empty (0 bytes)');
   const id3 = id3v2Size(bytes);
@@ -215,16 +140,7 @@ export async function ingest(
   if (!sniffed) throw unsupported('the content is not a recognised audio format');
   if (!sniffed.supported) throw unsupported(`${sniffed.what} is not supported`);
   const format = sniffed.format;
-  if (options.declaredContentType !== undefined) {
-    const family = contentFamily(options.declaredContentType);
-    if (!family)
-      throw unsupported(`content type ${options.declaredContentType} is not a supported audio type`);
-    if (!isCompatible(family, format)) {
-      throw unsupported(
-        `the content is ${FORMAT_INFO[format].label} but was declared as ${options.declaredContentType}`,
-      );
-    }
-  }
+  checkDeclaredType(format, options.declaredContentType);
 
   let wav: WavHeader | undefined;
   if (format === 'wav') {
@@ -235,70 +151,118 @@ export async function ingest(
         throw corrupt(`no WAV data chunk in the first ${MAX_HEADER_BYTES} bytes`);
       bytes = await fill(it, head, head.size * 2);
     }
-    if (!wav) throw corrupt('WAV file has no data chunk');
+    if (!wav) throw corrupt('the WAV file ends before its data chunk');
   }
 
-  const maxFrames = (rate: number) => Math.ceil(options.maxDurationS * rate);
-  const mixer = new Mixer(options.targetRate, maxFrames);
-  const decoder = wav ? wavStream(wav) : await libraryStream(format);
+  const mix = new Mixdown(options.targetRate, options.maxDurationS);
+  let probe: ContainerProbe | undefined;
+  let decoder: BlockDecoder;
+  let wavDeclared: number | undefined;
+  if (wav) {
+    mix.start(wav.sampleRate, wav.channels);
+    if (wav.dataBytes !== undefined) {
+      wavDeclared = Math.floor(wav.dataBytes / wav.blockAlign);
+      checkDeclaredDuration({ frames: wavDeclared, rate: wav.sampleRate, slack: 0 }, options.maxDurationS);
+      mix.expect(wavDeclared, wav.sampleRate);
+    }
+    decoder = wavDecoder(wav, mix);
+  } else {
+    const p = createProbe(format as Exclude<AudioFormat, 'wav'>);
+    probe = p;
+    decoder = await libraryDecoder(
+      format as Exclude<AudioFormat, 'wav'>,
+      (channels, rate) => mix.pushChannels(channels, rate),
+      p instanceof Mp4Probe ? p : undefined,
+    );
+  }
+
   let total = 0;
+  let declared: Declared | undefined;
+  let inputDone = false;
   try {
     const feed = async (chunk: Uint8Array) => {
       total += chunk.length;
       if (total > options.maxBytes)
         throw new AudioError('too_large', `the file exceeds ${options.maxBytes} bytes`);
-      const r = await decoder.push(chunk);
-      if (r.channelData.length) mixer.push(r.channelData, r.sampleRate);
-      checkTime();
-    };
-    for (const part of head.parts) await feed(part);
-    if (!head.done) {
-      for (;;) {
-        const next = await it.next();
-        if (next.done) break;
-        await feed(next.value);
+      if (probe) {
+        probe.push(chunk);
+        if (!declared && (declared = probe.declared())) {
+          checkDeclaredDuration(declared, options.maxDurationS);
+          mix.expect(declared.frames, declared.rate);
+        }
       }
+      await decoder.push(chunk);
+      if (Date.now() > deadline)
+        throw corrupt(`decoding took longer than ${limitMs} ms; the file is probably malformed`);
+    };
+    for (const part of head.parts.splice(0)) await feed(part);
+    while (!head.done) {
+      const next = await it.next();
+      if (next.done) break;
+      await feed(next.value);
     }
-    const last = await decoder.end();
-    if (last.channelData.length) mixer.push(last.channelData, last.sampleRate);
+    inputDone = true;
+    await decoder.end();
   } catch (error) {
     decoder.free();
-    if (error instanceof AudioError) throw error;
-    throw corrupt(
-      `the ${FORMAT_INFO[format].label} data cannot be decoded: ${(error as Error).message}`,
-      error,
-    );
+    throw classify(error, format, inputDone ? probe?.problem() : undefined);
   }
 
-  if (wav) {
-    const available = Math.max(0, total - wav.dataOffset);
-    if (wav.dataBytes !== undefined && available < wav.dataBytes) {
-      throw corrupt(
-        `WAV is truncated: the header declares ${wav.dataBytes} bytes of audio, the file holds ${available}`,
-      );
-    }
-    const declared = Math.floor((wav.dataBytes ?? available) / wav.blockAlign);
-    if (mixer.frames !== declared) {
-      throw corrupt(`WAV decoded to ${mixer.frames} frames, the container declares ${declared}`);
-    }
-  }
-  if (mixer.frames === 0) throw new AudioError('empty_audio', 'the file contains no audio samples');
-  if (mixer.peak === 0) throw new AudioError('empty_audio', 'the audio is entirely digital silence');
-  const samples = mixer.finish();
+  const label = FORMAT_INFO[format].label;
+  const problem = probe?.problem();
+  if (problem) throw corrupt(`the ${label} file is damaged: ${problem}`);
+  if (wav) checkWavLength(wav, total, mix.frames);
+  declared = probe?.declared();
+  if (declared) checkDecodedLength(declared, mix, label);
+  if (mix.frames === 0) throw new AudioError('empty_audio', 'the file contains no audio samples');
+  if (mix.peak === 0) throw new AudioError('empty_audio', 'the audio is entirely digital silence');
+  const samples = mix.finish();
   if (samples.length < options.minSamples) {
     throw new AudioError(
       'too_short',
-      `audio lasts ${(mixer.frames / mixer.sampleRate).toFixed(2)} s; at least ${(options.minSamples / options.targetRate).toFixed(2)} s is needed`,
+      `audio lasts ${(mix.frames / mix.sampleRate).toFixed(2)} s; at least ${(options.minSamples / options.targetRate).toFixed(2)} s is needed`,
     );
   }
   return {
     format,
-    sampleRateIn: mixer.sampleRate,
-    channelsIn: mixer.channels,
-    durationS: mixer.frames / mixer.sampleRate,
+    sampleRateIn: mix.sampleRate,
+    channelsIn: mix.channels,
+    durationS: mix.frames / mix.sampleRate,
     samples,
     sampleRate: options.targetRate,
   };
+}
+
+function checkWavLength(wav: WavHeader, total: number, frames: number): void {
+  const available = Math.max(0, total - wav.dataOffset);
+  if (wav.dataBytes !== undefined && available < wav.dataBytes) {
+    throw corrupt(
+      `WAV is truncated: the header declares ${wav.dataBytes} bytes of audio, the file holds ${available}`,
+    );
+  }
+  const declared = Math.floor((wav.dataBytes ?? available) / wav.blockAlign);
+  if (frames !== declared)
+    throw corrupt(`WAV decoded to ${frames} frames, the container declares ${declared}`);
+}
+
+/** The decoded length must agree with the container's, within the codec's slack. */
+function checkDecodedLength(d: Declared, mix: Mixdown, label: string): void {
+  const declaredS = d.frames / d.rate;
+  if (!mix.sampleRate) {
+    if (d.frames > d.slack)
+      throw corrupt(`no audio could be decoded; the ${label} file declares ${declaredS.toFixed(3)} s`);
+    return;
+  }
+  const off =
+    d.rate === mix.sampleRate
+      ? Math.abs(mix.frames - d.frames) / d.rate
+      : Math.abs(mix.frames / mix.sampleRate - declaredS);
+  if (off > d.slack / d.rate + 1e-9) {
+    const decodedS = mix.frames / mix.sampleRate;
+    throw corrupt(
+      `decoded ${decodedS.toFixed(3)} s of audio but the ${label} file declares ${declaredS.toFixed(3)} s; it is truncated or damaged`,
+    );
+  }
 }
 
 /** Adapts a Uint8Array to the streaming interface (CLI on small files, tests). */

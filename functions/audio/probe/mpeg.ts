@@ -1,0 +1,150 @@
+/**
+ * MPEG audio (MP3, and MP1/MP2) and ADTS (raw AAC) probes: walk the frames by the lengths their headers imply.
+ * A file that ends inside a frame was cut short. The first MP3 frame may be a Xing/Info (LAME, ffmpeg) or VBRI
+ * (Fraunhofer) header giving the frame count, and LAME's extension gives the encoder delay and padding that gapless
+ * decoders (ours) trim: frames × samples per frame − delay − padding is the exact decoded length.
+ */
+import { id3v2Size } from '../formats.ts';
+import { ascii, u16be, u32be, UnitWalker, type ContainerProbe, type Declared } from './walker.ts';
+
+// kbit/s by [version is MPEG-1 ? 0 : 1][layer 1..3][index 1..14].
+const BITRATES = [
+  [
+    [],
+    [32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448],
+    [32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384],
+    [32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320],
+  ],
+  [
+    [],
+    [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
+    [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+    [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
+  ],
+];
+// Hz by version bits (0 MPEG-2.5, 2 MPEG-2, 3 MPEG-1) and index.
+const RATES: Record<number, number[]> = {
+  0: [11025, 12000, 8000],
+  2: [22050, 24000, 16000],
+  3: [44100, 48000, 32000],
+};
+
+export interface MpegFrame {
+  length: number;
+  samples: number;
+  sampleRate: number;
+  version: number;
+  layer: number;
+  mono: boolean;
+}
+
+/** Parses a 4-byte MPEG audio frame header; undefined when it is not one (or uses the free-format bitrate). */
+export function mpegFrame(b: Uint8Array, at: number): MpegFrame | undefined {
+  if (at + 4 > b.length || b[at] !== 0xff || (b[at + 1]! & 0xe0) !== 0xe0) return undefined;
+  const version = (b[at + 1]! >> 3) & 3;
+  const layer = 4 - ((b[at + 1]! >> 1) & 3); // bits 11 → layer 1, 01 → layer 3
+  const index = b[at + 2]! >> 4;
+  const rateIndex = (b[at + 2]! >> 2) & 3;
+  if (version === 1 || layer === 4 || index === 0 || index === 15 || rateIndex === 3) return undefined;
+  const kbps = BITRATES[version === 3 ? 0 : 1]![layer]![index - 1]!;
+  const sampleRate = RATES[version]![rateIndex]!;
+  const pad = (b[at + 2]! >> 1) & 1;
+  const samples = layer === 1 ? 384 : layer === 3 && version !== 3 ? 576 : 1152;
+  const length =
+    layer === 1
+      ? (Math.floor((12000 * kbps) / sampleRate) + pad) * 4
+      : Math.floor(((samples / 8) * 1000 * kbps) / sampleRate) + pad;
+  return { length, samples, sampleRate, version, layer, mono: b[at + 3]! >> 6 === 3 };
+}
+
+/** Frame count, delay and padding from a Xing/Info or VBRI header inside the first frame, if there is one. */
+function vbrHeader(b: Uint8Array, at: number, f: MpegFrame) {
+  const side = f.version === 3 ? (f.mono ? 17 : 32) : f.mono ? 9 : 17;
+  const x = at + 4 + side;
+  const tag = ascii(b, x, 4);
+  if (tag === 'Xing' || tag === 'Info') {
+    const flags = u32be(b, x + 4);
+    if (!(flags & 1)) return undefined;
+    const frames = u32be(b, x + 8);
+    let p = x + 12 + (flags & 2 ? 4 : 0) + (flags & 4 ? 100 : 0) + (flags & 8 ? 4 : 0);
+    // LAME extension: 9-byte encoder name ("LAME3.100", "Lavf lame", "Lavc59.37"), then delay/padding at +21.
+    if (p + 24 <= at + f.length && /^[A-Za-z]{4}$/.test(ascii(b, p, 4))) {
+      p += 21;
+      return { frames, delay: (b[p]! << 4) | (b[p + 1]! >> 4), padding: ((b[p + 1]! & 15) << 8) | b[p + 2]! };
+    }
+    return { frames, delay: 0, padding: 0 };
+  }
+  if (ascii(b, at + 36, 4) === 'VBRI')
+    return { frames: u32be(b, at + 50), delay: u16be(b, at + 42), padding: 0 };
+  return undefined;
+}
+
+export class Mp3Probe extends UnitWalker implements ContainerProbe {
+  private first: MpegFrame | undefined;
+  private info: Declared | undefined;
+  private frames = 0;
+
+  protected unit(b: Uint8Array, at: number, offset: number): number {
+    if (offset === 0 && b.length - at < 10) return 0;
+    const id3 = offset === 0 || !this.first ? id3v2Size(b.subarray(at, at + 10)) : 0;
+    if (id3) return id3;
+    if (b.length - at < 4) return 0;
+    const f = mpegFrame(b, at);
+    // Not a frame where one should start: trailing tags (ID3v1, APE, Lyrics3) or junk. Stop without a verdict.
+    if (!f) return -1;
+    if (!this.first) {
+      const need = Math.min(f.length, 4 + 32 + 200); // room for a Xing/VBRI header and LAME's extension
+      if (b.length - at < need) return 0;
+      this.first = f;
+      const vbr = vbrHeader(b, at, f);
+      if (vbr) {
+        const frames = vbr.frames * f.samples - vbr.delay - vbr.padding;
+        // Slack: decoders differ by up to a frame on files without a LAME tag, plus the 529-sample decoder delay.
+        this.info = { frames: Math.max(0, frames), rate: f.sampleRate, slack: 2 * f.samples + 529 };
+        return f.length; // the Xing frame itself carries no audio
+      }
+    } else if (f.sampleRate !== this.first.sampleRate || f.layer !== this.first.layer) {
+      return -1; // a different stream, or a false sync inside junk
+    }
+    this.frames++;
+    return f.length;
+  }
+
+  declared(): Declared | undefined {
+    return this.info;
+  }
+
+  problem(): string | undefined {
+    if (this.frames && this.endedInsideUnit())
+      return `the file ends inside MPEG audio frame ${this.frames} (${this.missingBytes()} bytes missing)`;
+    return undefined;
+  }
+}
+
+/** ADTS: 7-byte headers with a 13-bit frame length that includes the header. No declared total. */
+export class AdtsProbe extends UnitWalker implements ContainerProbe {
+  private frames = 0;
+
+  protected unit(b: Uint8Array, at: number, offset: number): number {
+    if (b.length - at < 10) return 0;
+    if (offset === 0) {
+      const id3 = id3v2Size(b.subarray(at, at + 10));
+      if (id3) return id3;
+    }
+    if (b[at] !== 0xff || (b[at + 1]! & 0xf6) !== 0xf0) return -1;
+    const length = ((b[at + 3]! & 3) << 11) | (b[at + 4]! << 3) | (b[at + 5]! >> 5);
+    if (length < 7) return -1;
+    this.frames++;
+    return length;
+  }
+
+  declared(): Declared | undefined {
+    return undefined;
+  }
+
+  problem(): string | undefined {
+    if (this.frames && this.endedInsideUnit())
+      return `the file ends inside ADTS frame ${this.frames} (${this.missingBytes()} bytes missing)`;
+    return undefined;
+  }
+}
