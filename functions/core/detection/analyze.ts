@@ -4,7 +4,8 @@
  */
 import { SILENCE_RMS, fillWindow, normalizeWindow, planChunks, rms } from '../../audio/chunk.ts';
 import { AudioError } from '../../audio/errors.ts';
-import { ingest, type PreparedAudio } from '../../audio/ingest.ts';
+import type { PreparedAudio } from '../../audio/ingest.ts';
+import { ingestIsolated } from '../../audio/isolate.ts';
 import type { Detector } from '../../inference/onnx-detector.ts';
 import { computeVerdict, type Verdict, type VerdictPolicy } from './verdict.ts';
 
@@ -52,7 +53,7 @@ export async function analyzeAudio(
 ): Promise<AnalysisResult> {
   const { manifest } = detector;
   const t0 = performance.now();
-  const audio: PreparedAudio = await ingest(source, {
+  const audio: PreparedAudio = await ingestIsolated(source, {
     targetRate: manifest.sample_rate,
     maxDurationS: options.maxDurationS,
     maxBytes: options.maxBytes,

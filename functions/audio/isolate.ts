@@ -1,0 +1,134 @@
+/**
+ * ingestIsolated: `ingest` in a worker thread, with a hard time bound and memory bounds.
+ *
+ * Why a thread: the decoders are WebAssembly; one stuck in a loop on a hostile file never returns to the event
+ * loop, so no in-thread timer can stop it. Worker.terminate() can. Why these bounds:
+ *  - time: terminate() at the deadline (default 120 s) → `corrupt_audio`;
+ *  - JS heap: the thread's resourceLimits (maxOldGenerationSizeMb); exceeding it kills only the thread →
+ *    `corrupt_audio`;
+ *  - everything else (typed arrays and WASM memories live outside the JS heap): the parent samples the process's
+ *    resident set every 100 ms and terminates the thread when the job has grown it by more than its budget
+ *    (default: twice the largest allowed output at the model's rate, plus 256 MiB) → `corrupt_audio`.
+ * The parent streams the source to the thread with two chunks in flight (bounded input memory) and receives the
+ * 16 kHz samples by transfer, without a copy. Threads are kept warm and reused (the first costs ~0.3–0.5 s to
+ * start, most of it loading tsx); a thread that was terminated is replaced on the next call.
+ */
+import { Worker } from 'node:worker_threads';
+import { AudioError, corrupt } from './errors.ts';
+import { DEFAULT_TIME_LIMIT_MS, type IngestOptions, type PreparedAudio } from './ingest.ts';
+import type { FromThread, ToThread } from './ingest-thread.ts';
+
+export interface IsolatedIngestOptions extends IngestOptions {
+  /** Growth of the process's resident memory allowed for this job, in MiB (default: see above). */
+  memoryLimitMb?: number;
+}
+
+const ENTRY = new URL('./ingest-thread-boot.mjs', import.meta.url);
+const HEAP_LIMIT_MB = 512;
+const MAX_IDLE = 2;
+const WATCH_MS = 100;
+
+const idle: Worker[] = [];
+let active = 0;
+
+function acquire(): Worker {
+  const worker =
+    idle.pop() ?? new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: HEAP_LIMIT_MB } });
+  worker.removeAllListeners();
+  worker.ref();
+  return worker;
+}
+
+function release(worker: Worker, healthy: boolean): void {
+  worker.removeAllListeners();
+  if (healthy && idle.length < MAX_IDLE) {
+    worker.unref(); // an idle thread must not keep the process (CLI, tests) alive
+    worker.on('error', () => undefined);
+    worker.on('exit', () => {
+      const i = idle.indexOf(worker);
+      if (i >= 0) idle.splice(i, 1);
+    });
+    idle.push(worker);
+  } else void worker.terminate();
+}
+
+/** Default memory budget: twice the largest output the limits allow (the collector's worst case), plus 256 MiB. */
+export function defaultMemoryLimitMb(options: IngestOptions): number {
+  return Math.ceil((2 * options.maxDurationS * options.targetRate * 4) / 2 ** 20) + 256;
+}
+
+/** Same contract as `ingest`; decoding runs in a worker thread that is terminated if it exceeds its bounds. */
+export function ingestIsolated(
+  source: AsyncIterable<Uint8Array>,
+  options: IsolatedIngestOptions,
+): Promise<PreparedAudio> {
+  const { memoryLimitMb = defaultMemoryLimitMb(options), ...ingestOptions } = options;
+  const limitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+  const worker = acquire();
+  const it = source[Symbol.asyncIterator]();
+  const baseline = process.memoryUsage.rss();
+  active++;
+  return new Promise<PreparedAudio>((resolve, reject) => {
+    let settled = false;
+    let ended = false;
+    let reading = Promise.resolve();
+    const settle = (healthy: boolean, error?: unknown, value?: PreparedAudio) => {
+      if (settled) return;
+      settled = true;
+      active--;
+      clearTimeout(timer);
+      clearInterval(watch);
+      release(worker, healthy);
+      if (!ended) void Promise.resolve(it.return?.()).catch(() => undefined);
+      if (error) reject(error);
+      else resolve(value!);
+    };
+    const post = (message: ToThread, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
+    const pull = async () => {
+      if (ended || settled) return;
+      const next = await it.next();
+      if (settled) return;
+      if (next.done) {
+        ended = true;
+        post({ type: 'end' });
+      } else {
+        const copy = new Uint8Array(next.value); // its own buffer, so it can be transferred
+        post({ type: 'data', chunk: copy }, [copy.buffer]);
+      }
+    };
+    worker.on('message', (message: FromThread) => {
+      if (message.type === 'pull') {
+        // A failing source (network, S3) is not an audio problem: reject with its error; the thread is mid-job.
+        reading = reading.then(pull).catch((error) => settle(false, error));
+      } else if (message.type === 'done') {
+        const { format, ...rest } = message.result;
+        settle(true, undefined, { ...rest, format: format as PreparedAudio['format'] });
+      } else if (message.code) {
+        settle(true, new AudioError(message.code as AudioError['code'], message.message));
+      } else settle(true, new Error(`audio ingestion failed: ${message.message}`));
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'ERR_WORKER_OUT_OF_MEMORY')
+        settle(
+          false,
+          corrupt(`decoding needed more than ${HEAP_LIMIT_MB} MiB of heap; the file is probably malformed`),
+        );
+      else settle(false, error);
+    });
+    worker.on('exit', (code) => settle(false, new Error(`the audio decoding thread exited (code ${code})`)));
+    const timer = setTimeout(
+      () => settle(false, corrupt(`decoding took longer than ${limitMs} ms; the file is probably malformed`)),
+      limitMs,
+    );
+    const watch = setInterval(() => {
+      const grown = (process.memoryUsage.rss() - baseline) / 2 ** 20;
+      if (grown > memoryLimitMb * Math.max(1, active))
+        settle(
+          false,
+          corrupt(`decoding needed more than ${memoryLimitMb} MiB; the file is probably malformed`),
+        );
+    }, WATCH_MS);
+    watch.unref();
+    post({ type: 'start', options: ingestOptions });
+  });
+}
