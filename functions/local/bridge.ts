@@ -31,23 +31,47 @@ export class S3ToSqsBridge {
   onObjectCreated = (record: S3rverRecord): void => {
     const { bucket, object } = record.s3;
     if (bucket.name !== this.bucket || !object.key.startsWith(UPLOAD_PREFIX)) return;
-    const body = s3EventNotification({
-      bucket: bucket.name,
-      key: object.key,
-      size: object.size ?? 0,
-      eTag: object.eTag,
-      eventName: record.eventName,
-      region: this.region,
-      sourceIp: record.requestParameters?.sourceIPAddress,
-    });
-    const sent = this.sqs
-      .send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: body }))
+    const sent = this.send(
+      object.key,
+      object.size ?? 0,
+      record.eventName,
+      0,
+      object.eTag,
+      record.requestParameters?.sourceIPAddress,
+    )
       .catch((error) =>
         log.error('could not forward S3 event to SQS', { key: object.key, error: (error as Error).message }),
       )
       .finally(() => this.pending.delete(sent));
     this.pending.add(sent);
   };
+
+  /** Sends the notification for one object, optionally delayed (SQS DelaySeconds, at most 900). */
+  async send(
+    key: string,
+    size: number,
+    eventName: string,
+    delaySeconds = 0,
+    eTag?: string,
+    sourceIp?: string,
+  ): Promise<void> {
+    const body = s3EventNotification({
+      bucket: this.bucket,
+      key,
+      size,
+      eTag,
+      eventName,
+      region: this.region,
+      sourceIp,
+    });
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: body,
+        DelaySeconds: Math.min(900, Math.max(0, delaySeconds)),
+      }),
+    );
+  }
 
   /** Waits for events already forwarded (shutdown). */
   async flush(): Promise<void> {

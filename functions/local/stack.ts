@@ -7,15 +7,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
+import { createS3Client } from '../adapters/s3-object-store.ts';
 import { createSqsClient } from '../adapters/sqs-message-source.ts';
 import { createPool } from '../adapters/postgres/pool.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
 import { ROUTES } from '../api/routes.ts';
 import { DEFAULT_MODEL_MANIFEST, PROJECT_ROOT } from '../shared/config.ts';
+import { getLogger } from '../shared/logger.ts';
 import { S3ToSqsBridge } from './bridge.ts';
 import { startDynamo } from './dynamo.ts';
 import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
 import { startDatabase } from './postgres.ts';
+import { replayUnfinishedUploads } from './recover.ts';
 import { startS3 } from './s3.ts';
 import { startSqs } from './sqs.ts';
 
@@ -46,6 +49,7 @@ export interface LocalStack {
 }
 
 export const LOCAL_BUCKET = 'realtone-uploads';
+const log = getLogger('local-stack');
 const REGION = 'us-east-1';
 // Credentials the emulators accept (s3rver checks signatures made with them).
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
@@ -85,8 +89,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.pgPort ?? 5433,
     });
     stops.push(db.stop);
-    const migrationPool = createPool({ url: db.url, max: 1, ssl: 'disable' });
-    await migrate(migrationPool).finally(() => migrationPool.end());
+    const adminPool = createPool({ url: db.url, max: 1, ssl: 'disable' });
+    stops.push(() => adminPool.end());
+    await migrate(adminPool);
 
     const visibility = Number(options.env?.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? 120);
     const sqs = await startSqs({
@@ -109,6 +114,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(s3.stop);
     stops.push(() => bridge.flush());
     await bridge.sendTestEvent();
+    const s3Client = createS3Client({ region: REGION, endpoint: s3.endpoint });
+    stops.push(async () => s3Client.destroy());
+    const replayed = await replayUnfinishedUploads(adminPool, s3Client, LOCAL_BUCKET, bridge);
+    if (replayed) log.info('re-sent S3 events for unfinished uploads', { count: replayed });
     const dynamo = await startDynamo(options.dynamoPort ?? 4567, REGION);
     stops.push(dynamo.stop);
 

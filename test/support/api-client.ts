@@ -26,15 +26,24 @@ export class ApiClient {
   ) {}
 
   async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (error) {
+      // A keep-alive socket the server closed while this process was busy: retry once on a fresh one, as browsers do.
+      if ((error as { cause?: { code?: string } }).cause?.code !== 'UND_ERR_SOCKET') throw error;
+      res = await send();
+    }
     const text = await res.text();
     let json: unknown;
     try {
@@ -55,7 +64,8 @@ export class ApiClient {
   /** Registers a fresh user and logs in; returns the email. */
   async signUp(email = `user-${randomUUID()}@example.com`, password = 'correct horse battery staple') {
     const reg = await this.call('POST', '/v1/auth/register', { email, password });
-    if (reg.status !== 201) throw new Error(`register failed: ${reg.status} ${reg.text}`);
+    if (reg.status !== 201 && reg.status !== 409)
+      throw new Error(`register failed: ${reg.status} ${reg.text}`);
     const login = await this.call('POST', '/v1/auth/login', { email, password });
     if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
     this.token = login.json.access_token;

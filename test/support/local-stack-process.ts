@@ -25,7 +25,9 @@ export async function startStackProcess(
   env: Record<string, string | undefined> = {},
   timeoutMs = 90_000,
 ): Promise<StackProcess> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'realtone-stack-'));
+  // A caller-provided data dir survives stop() (restart tests); a temporary one is removed.
+  const ownDir = !env.REALTONE_DATA_DIR;
+  const dataDir = env.REALTONE_DATA_DIR ?? (await mkdtemp(path.join(os.tmpdir(), 'realtone-stack-')));
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: '0',
@@ -33,11 +35,11 @@ export async function startStackProcess(
     SQS_PORT: '0',
     DYNAMODB_PORT: '0',
     PGLITE_PORT: '0',
-    REALTONE_DATA_DIR: dataDir,
     LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'WARN',
     DATABASE_URL: undefined,
     REDIS_URL: undefined,
     ...env,
+    REALTONE_DATA_DIR: dataDir,
   };
   for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
   delete childEnv.VITEST; // the stack is a product process, not a test
@@ -79,7 +81,7 @@ export async function startStackProcess(
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
       const code = await exited;
-      await rm(dataDir, { recursive: true, force: true });
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
       return code;
     },
   };

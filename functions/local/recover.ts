@@ -1,0 +1,32 @@
+/**
+ * AWS SQS keeps messages across restarts; the local SQS emulator does not. At start-up the local stack therefore
+ * re-sends the S3 notification for every stored upload whose job is not finished, so a job that was queued, or
+ * handed back by a drain, or held by a worker that crashed, still runs after `npm start`. A job whose lease is
+ * still live is re-sent with a delay until the lease has expired, so the new worker can claim it.
+ */
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type pg from 'pg';
+import type { S3ToSqsBridge } from './bridge.ts';
+
+export async function replayUnfinishedUploads(
+  pool: pg.Pool,
+  s3: S3Client,
+  bucket: string,
+  bridge: S3ToSqsBridge,
+): Promise<number> {
+  const { rows } = await pool.query<{ object_key: string; delay: number }>(
+    `SELECT f.object_key, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.lease_expires_at - now()))))::int + 1 AS delay
+       FROM detection_jobs j JOIN audio_files f ON f.id = j.audio_file_id
+      WHERE j.status IN ('awaiting_upload', 'queued', 'processing')`,
+  );
+  let replayed = 0;
+  for (const row of rows) {
+    const head = await s3
+      .send(new HeadObjectCommand({ Bucket: bucket, Key: row.object_key }))
+      .catch(() => undefined);
+    if (!head) continue; // never uploaded: nothing to process
+    await bridge.send(row.object_key, head.ContentLength ?? 0, 'ObjectCreated:Post', row.delay ?? 0);
+    replayed++;
+  }
+  return replayed;
+}
