@@ -98,7 +98,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.sqsPort ?? 4566,
       client: (endpoint) => createSqsClient({ region: REGION, endpoint }),
       visibilityTimeoutSeconds: visibility,
-      maxReceiveCount: 5,
+      maxReceiveCount: Number(options.env?.SQS_MAX_RECEIVE_COUNT ?? process.env.SQS_MAX_RECEIVE_COUNT ?? 5),
     });
     stops.push(sqs.stop);
     const sqsClient = createSqsClient({ region: REGION, endpoint: sqs.endpoint });
