@@ -158,8 +158,10 @@ export function readConfig(node: Pick<Node, 'tryGetContext'>): RealToneConfig {
   };
   if (config.modelManifest.startsWith('/') || config.modelManifest.includes('..'))
     c.problems.push('modelManifest must be a path inside the repository');
-  if (detectorMode === 'cpu' && visibilityTimeoutSeconds < 60)
-    c.problems.push('visibilityTimeoutSeconds must be at least 60 in cpu mode');
+  if (detectorMode === 'gpu' && config.workerDrainSeconds + 15 > 120)
+    c.problems.push(
+      `workerDrainSeconds=${config.workerDrainSeconds}: in gpu mode the drain plus 15 s must fit the 120 s ECS allows between SIGTERM and SIGKILL`,
+    );
   if (c.problems.length) throw new Error(`invalid RealTone context: ${c.problems.join('; ')}`);
   return config;
 }

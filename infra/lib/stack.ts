@@ -34,7 +34,7 @@ export interface RealToneStackProps extends StackProps {
 /** CloudWatch Logs accepts only these retention periods; the configured days round up to the next one. */
 export function retentionFor(days: number): logs.RetentionDays {
   const allowed = Object.values(logs.RetentionDays)
-    .filter((v): v is number => typeof v === 'number' && v > 0)
+    .filter((v): v is number => typeof v === 'number' && v > 0 && v !== logs.RetentionDays.INFINITE)
     .sort((a, b) => a - b);
   return (allowed.find((d) => d >= days) ?? allowed[allowed.length - 1]) as logs.RetentionDays;
 }

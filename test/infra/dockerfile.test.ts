@@ -1,0 +1,76 @@
+/**
+ * The worker image cannot be built on these machines (no Docker); its Dockerfile and build context are checked
+ * against what the stack and the runtime expect instead.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_MODEL_MANIFEST, REPO_ROOT } from '../../infra/lib/config.ts';
+import { DOCKERFILE, dockerignorePatterns } from '../../infra/lib/detector-image.ts';
+
+const dockerfile = readFileSync(path.join(REPO_ROOT, DOCKERFILE), 'utf8');
+const stages = [...dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({
+  image: m[1]!,
+  name: m[2],
+}));
+
+describe('worker Dockerfile', () => {
+  it('has a gpu target on a CUDA + cuDNN runtime and a lambda target on the Lambda Node.js 22 base image', () => {
+    expect(stages.map((s) => s.name)).toEqual(expect.arrayContaining(['gpu', 'lambda']));
+    expect(dockerfile).toMatch(/ARG CUDA_IMAGE=nvidia\/cuda:12\.[\d.]+-cudnn-runtime-/);
+    expect(dockerfile).toMatch(/ARG LAMBDA_IMAGE=public\.ecr\.aws\/lambda\/nodejs:22/);
+  });
+
+  it('installs onnxruntime-node with its CUDA provider for the GPU image and fails the build without it', () => {
+    expect(dockerfile).toContain('ENV ONNXRUNTIME_NODE_INSTALL=cuda12');
+    expect(dockerfile).toMatch(/test -f "\$ort\/linux\/x64\/libonnxruntime_providers_cuda\.so"/);
+    expect(dockerfile).toContain('ENV ONNXRUNTIME_NODE_INSTALL=skip');
+    // The install script's flags it reads (so the Dockerfile and onnxruntime-node agree).
+    const install = readFileSync(
+      path.join(REPO_ROOT, 'node_modules/onnxruntime-node/script/install-utils.js'),
+      'utf8',
+    );
+    expect(install).toContain('process.env.ONNXRUNTIME_NODE_INSTALL');
+  });
+
+  it('starts the worker the way the task definition expects, with a health check and SIGTERM', () => {
+    expect(dockerfile).toContain('CMD ["node", "--import", "tsx", "functions/worker/container.ts"]');
+    expect(dockerfile).toMatch(
+      /HEALTHCHECK[^\n]*\n\s+CMD \["node", "--import", "tsx", "functions\/worker\/health.ts"\]/,
+    );
+    expect(dockerfile).toContain('STOPSIGNAL SIGTERM');
+    expect(dockerfile).toContain('CMD ["lambda.handler"]');
+    expect(dockerfile).toContain("export { handler } from './functions/worker/lambda-handler.ts';");
+    for (const file of ['container.ts', 'health.ts', 'lambda-handler.ts', 'main.ts'])
+      expect(existsSync(path.join(REPO_ROOT, 'functions/worker', file)), file).toBe(true);
+  });
+
+  it('bakes the model directory chosen at build time into both targets', () => {
+    expect(dockerfile).toMatch(/^ARG MODEL_DIR=models\/realtone-wavlm-small$/m);
+    expect(dockerfile).toContain('COPY ${MODEL_DIR}/ /app/${MODEL_DIR}/');
+    expect(existsSync(path.join(REPO_ROOT, FIXTURE_MODEL_MANIFEST))).toBe(true);
+  });
+});
+
+describe('build context (Dockerfile.dockerignore)', () => {
+  const patterns = dockerignorePatterns();
+
+  it('is an allow-list: everything is excluded, then what the image copies is let back in', () => {
+    expect(patterns[0]).toBe('*');
+    for (const needed of [
+      '!package.json',
+      '!package-lock.json',
+      '!tsconfig.json',
+      '!functions/',
+      '!models/',
+      '!test/fixtures/models/',
+    ])
+      expect(patterns).toContain(needed);
+  });
+
+  it('keeps training caches and the Dockerfile’s own inputs straight', () => {
+    expect(patterns).toEqual(expect.arrayContaining(['models/.cache/', 'models/training/']));
+    // CDK stages the context and builds with --file inside it, so the Dockerfile itself must stay in.
+    expect(patterns).not.toContain('functions/worker/Dockerfile');
+  });
+});

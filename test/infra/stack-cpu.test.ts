@@ -1,0 +1,134 @@
+/**
+ * The stack with -c detectorMode=cpu: the detector is the `lambda` target of the same Dockerfile as a container
+ * image function behind an SQS event source with partial batch responses; no ECS, no GPU instances.
+ */
+import { readFileSync } from 'node:fs';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  actionsOf,
+  BASE_CONTEXT,
+  logicalId,
+  statementsOfRole,
+  synth,
+  unacknowledgedFindings,
+  type Synthesized,
+} from './synth.ts';
+
+let s: Synthesized;
+
+beforeAll(() => {
+  s = synth({ ...BASE_CONTEXT, detectorMode: 'cpu' }, { cloudFormationValidation: true });
+}, 180_000);
+
+describe('CPU detector', () => {
+  it('is a container-image function built from the lambda target of the worker Dockerfile', () => {
+    s.template.hasResourceProperties('AWS::Lambda::Function', {
+      PackageType: 'Image',
+      ImageConfig: { Command: ['lambda.handler'] },
+      Architectures: ['x86_64'],
+      MemorySize: 4096,
+      Timeout: 900,
+      TracingConfig: { Mode: 'Active' },
+      VpcConfig: Match.objectLike({
+        SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^WorkerSg'), 'GroupId'] }],
+      }),
+    });
+    const assets = JSON.parse(readFileSync(`${s.outdir}/${s.stack.artifactId}.assets.json`, 'utf8')) as {
+      dockerImages: Record<
+        string,
+        {
+          source: {
+            dockerFile: string;
+            dockerBuildTarget: string;
+            platform: string;
+            dockerBuildArgs: Record<string, string>;
+          };
+        }
+      >;
+    };
+    const images = Object.values(assets.dockerImages).map((i) => i.source);
+    expect(images).toEqual([
+      expect.objectContaining({
+        dockerFile: 'functions/worker/Dockerfile',
+        dockerBuildTarget: 'lambda',
+        platform: 'linux/amd64',
+        dockerBuildArgs: { MODEL_DIR: 'test/fixtures/models/energy-fixture' },
+      }),
+    ]);
+  });
+
+  it('takes one message per invocation and reports partial batch failures', () => {
+    const fnId = logicalId(s, s.stack.cpu!.function);
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fnId },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(s, s.stack.storage.queue), 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+  });
+
+  it('keeps the queue visibility timeout at least the function timeout, and tells the worker the same value', () => {
+    const fn = s.template.toJSON().Resources[logicalId(s, s.stack.cpu!.function)];
+    const queue = s.template.toJSON().Resources[logicalId(s, s.stack.storage.queue)];
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(fn.Properties.Timeout);
+    expect(fn.Properties.Environment.Variables.WORKER_VISIBILITY_TIMEOUT_SECONDS).toBe(
+      String(queue.Properties.VisibilityTimeout),
+    );
+    expect(fn.Properties.Environment.Variables).toMatchObject({
+      INFERENCE_DEVICE: 'cpu',
+      CACHE_DRIVER: 'redis',
+      DATABASE_SSL: 'require',
+      MODEL_MANIFEST: 'test/fixtures/models/energy-fixture/model.json',
+      REDIS_AUTH_SECRET_ARN: { Ref: logicalId(s, s.stack.data.cacheAuthSecret) },
+    });
+    expect(fn.Properties.Environment.Variables).not.toHaveProperty('JWT_SECRET_ARN');
+  });
+
+  it('lets the function read uploads and consume (not send to) the queue', () => {
+    const statements = statementsOfRole(s.template, logicalId(s, s.stack.cpu!.role));
+    const actions = statements.flatMap(actionsOf);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        's3:GetObject',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+      ]),
+    );
+    expect(actions).not.toContain('sqs:SendMessage');
+    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
+  });
+
+  it('creates no ECS or GPU resources', () => {
+    for (const type of [
+      'AWS::ECS::Cluster',
+      'AWS::ECS::Service',
+      'AWS::AutoScaling::AutoScalingGroup',
+      'AWS::ApplicationAutoScaling::ScalableTarget',
+    ])
+      s.template.resourceCountIs(type, 0);
+  });
+
+  it('alarms on function errors as well as logged worker errors', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(s, s.stack.cpu!.function) } }],
+    });
+    s.template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logicalId(s, s.stack.cpu!.logGroup) },
+    });
+  });
+
+  it('runs the migration trigger before the detector function', () => {
+    const [triggerId] = Object.keys(s.template.findResources('Custom::Trigger'));
+    const fn = s.template.toJSON().Resources[logicalId(s, s.stack.cpu!.function)];
+    expect(fn.DependsOn).toContain(triggerId);
+  });
+
+  it('has no unacknowledged cdk-nag finding', () => {
+    expect(unacknowledgedFindings(s.app)).toEqual([]);
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * Deployment parameters that change the shape of the stack, and the validation of parameters themselves.
+ */
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../infra/lib/config.ts';
+import { retentionFor } from '../../infra/lib/stack.ts';
+import {
+  BASE_CONTEXT,
+  ecsEnvironment,
+  logicalId,
+  statementsOfRole,
+  synth,
+  unacknowledgedFindings,
+} from './synth.ts';
+
+describe('without NAT gateways', () => {
+  it('isolates the private subnets and reaches every AWS API the workloads need through endpoints', () => {
+    const s = synth({ ...BASE_CONTEXT, natGateways: '0' });
+    s.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    s.template.resourceCountIs('AWS::EC2::InternetGateway', 0);
+    const services = Object.values(s.template.findResources('AWS::EC2::VPCEndpoint')).map((e) =>
+      JSON.stringify(e.Properties.ServiceName),
+    );
+    for (const name of [
+      'secretsmanager',
+      'ecr.api',
+      'ecr.dkr',
+      'logs',
+      'ecs',
+      'ecs-agent',
+      'ecs-telemetry',
+      'sqs',
+      's3',
+      'dynamodb',
+    ])
+      expect(
+        services.some((sv) => sv.includes(`.${name}"`)),
+        name,
+      ).toBe(true);
+    expect(unacknowledgedFindings(s.app)).toEqual([]);
+  }, 120_000);
+});
+
+describe('model from S3', () => {
+  it('passes MODEL_S3_URI to the worker and grants s3:GetObject under that prefix only', () => {
+    const s = synth({ ...BASE_CONTEXT, modelS3Uri: 's3://acme-models/realtone/v2/' });
+    expect(ecsEnvironment(s.template).MODEL_S3_URI).toBe('s3://acme-models/realtone/v2/');
+    const statement = statementsOfRole(s.template, logicalId(s, s.stack.gpu!.taskRole)).find(
+      (st) => st.Sid === 'ReadModel',
+    );
+    expect(statement).toMatchObject({
+      Action: 's3:GetObject',
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::acme-models/realtone/v2/*']] },
+    });
+    expect(unacknowledgedFindings(s.app)).toEqual([]);
+  }, 120_000);
+});
+
+describe('teardown settings', () => {
+  it('drops deletion protection when asked, and stays cdk-nag clean with a reason for it', () => {
+    const s = synth({ ...BASE_CONTEXT, detectorMode: 'cpu', deletionProtection: 'false', dbMultiAz: 'true' });
+    s.template.hasResourceProperties('AWS::RDS::DBInstance', { DeletionProtection: false, MultiAZ: true });
+    expect(unacknowledgedFindings(s.app)).toEqual([]);
+  }, 120_000);
+});
+
+describe('warnings at synthesis', () => {
+  it('warns when the model manifest is not in the checkout, and when no web origin is configured', () => {
+    const s = synth({ modelManifest: 'models/not-trained-yet/model.json' });
+    const annotations = Annotations.fromStack(s.stack);
+    annotations.hasWarning(
+      '*',
+      Match.stringLikeRegexp('models/not-trained-yet/model.json is not in this checkout'),
+    );
+    annotations.hasWarning('*', Match.stringLikeRegexp('No -c webOrigins'));
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: Match.absent(),
+      LifecycleConfiguration: Match.anyValue(),
+    });
+  }, 120_000);
+});
+
+describe('context parameters', () => {
+  const configOf = (context: Record<string, unknown>) => readConfig(new App({ context }).node);
+
+  it('has defaults that match the runtime contract', () => {
+    expect(configOf({})).toMatchObject({
+      detectorMode: 'gpu',
+      visibilityTimeoutSeconds: 900,
+      maxReceiveCount: 5,
+      uploadExpiryDays: 7,
+      natGateways: 1,
+      deletionProtection: true,
+      webOrigins: [],
+    });
+  });
+
+  it('parses strings from the command line', () => {
+    expect(
+      configOf({
+        detectorMode: 'cpu',
+        webOrigins: 'https://a.example, https://b.example',
+        maxGpuTasks: '4',
+        dbMultiAz: 'true',
+      }),
+    ).toMatchObject({
+      detectorMode: 'cpu',
+      webOrigins: ['https://a.example', 'https://b.example'],
+      maxGpuTasks: 4,
+      dbMultiAz: true,
+    });
+  });
+
+  it('rejects bad values, naming every one', () => {
+    expect(() =>
+      configOf({
+        detectorMode: 'tpu',
+        webOrigins: 'https://ok.example,*',
+        visibilityTimeoutSeconds: '10',
+        deletionProtection: 'maybe',
+      }),
+    ).toThrow(/detectorMode=tpu.*webOrigins: \*.*visibilityTimeoutSeconds=10.*deletionProtection=maybe/);
+  });
+
+  it('rejects a drain longer than ECS allows a container to stop in GPU mode', () => {
+    expect(() => configOf({ workerDrainSeconds: '200' })).toThrow(/workerDrainSeconds/);
+    expect(configOf({ detectorMode: 'cpu', workerDrainSeconds: '200' }).workerDrainSeconds).toBe(200);
+  });
+
+  it('rounds log retention up to a period CloudWatch accepts', () => {
+    expect(retentionFor(30)).toBe(30);
+    expect(retentionFor(31)).toBe(60);
+    expect(retentionFor(10000)).toBe(3653);
+  });
+});
