@@ -92,16 +92,19 @@ function checkDeclaredDuration(d: Declared, maxDurationS: number): void {
     );
 }
 
-/** Library errors name unsupported codecs inside supported containers; everything else is damage. */
+/**
+ * A library error becomes a precise code: a structural problem the probe found at the end of input explains
+ * everything else; library messages name unsupported codecs inside supported containers; the rest is damage.
+ */
 function classify(error: unknown, format: AudioFormat, problem: string | undefined): AudioError {
   if (error instanceof AudioError) return error;
   const message = (error as Error)?.message ?? String(error);
   const label = FORMAT_INFO[format].label;
+  if (problem) return corrupt(`the ${label} file is damaged: ${problem}`, error);
   if (/unsupported|not supported|no decoder/i.test(message))
     return unsupported(`the ${label} file uses an unsupported codec: ${message}`, error);
   if (/no audio track/i.test(message))
     return new AudioError('empty_audio', `the ${label} file has no audio track`, { cause: error });
-  if (problem) return corrupt(`the ${label} file is damaged: ${problem}`, error);
   return corrupt(`the ${label} data cannot be decoded: ${message}`, error);
 }
 
@@ -136,6 +139,7 @@ export async function ingest(
   if (id3 > MAX_HEADER_BYTES)
     throw corrupt(`ID3 tag of ${id3} bytes exceeds the ${MAX_HEADER_BYTES}-byte header limit`);
   if (id3) bytes = await fill(it, head, id3 + SNIFF_BYTES);
+  if (id3 && head.size < id3 + 4) throw corrupt(`the file ends inside its ${id3}-byte ID3v2 tag`);
   const sniffed = sniff(bytes.subarray(id3));
   if (!sniffed) throw unsupported('the content is not a recognised audio format');
   if (!sniffed.supported) throw unsupported(`${sniffed.what} is not supported`);

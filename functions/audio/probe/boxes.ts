@@ -25,12 +25,14 @@ export class Mp4Probe extends UnitWalker implements ContainerProbe {
   }
 
   protected unit(b: Uint8Array, at: number, offset: number): number {
-    if (b.length - at < 16) return 0;
+    if (b.length - at < 8) return 0;
     let size = u32be(b, at);
     const type = ascii(b, at + 4, 4);
     if (!/^[\x20-\x7e]{4}$/.test(type)) return -1;
-    if (size === 1) size = u32be(b, at + 8) * 2 ** 32 + u32be(b, at + 12);
-    else if (size === 0) return -1; // "extends to the end of the file": nothing to check
+    if (size === 1) {
+      if (b.length - at < 16) return 0;
+      size = u32be(b, at + 8) * 2 ** 32 + u32be(b, at + 12);
+    } else if (size === 0) return -1; // "extends to the end of the file": nothing to check
     if (size < 8) return -1;
     this.boxes.push({ type, offset, size });
     this.last = type;
@@ -42,8 +44,12 @@ export class Mp4Probe extends UnitWalker implements ContainerProbe {
   }
 
   problem(): string | undefined {
-    if (!this.endedInsideUnit()) return undefined;
-    return `the file ends inside the MP4 '${this.last}' box (${this.missingBytes()} bytes missing)`;
+    if (this.endedInsideUnit())
+      return `the file ends inside the MP4 '${this.last}' box (${this.missingBytes()} bytes missing)`;
+    // Every sample lives in an mdat box; a file without one was cut before its media data.
+    if (!this.lost && !this.boxes.some((b) => b.type === 'mdat'))
+      return 'the MP4 file has no media data (mdat box)';
+    return undefined;
   }
 }
 
@@ -117,6 +123,7 @@ export class FlacProbe implements ContainerProbe {
   }
 
   problem(): string | undefined {
-    return undefined;
+    // The stream ended before STREAMINFO was complete (4-byte marker, 4-byte block header, 34-byte body).
+    return this.done ? undefined : 'the file ends inside the FLAC header';
   }
 }

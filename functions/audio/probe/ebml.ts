@@ -13,16 +13,19 @@ const TIMECODE_SCALE = 0x2ad7b1;
 const DURATION = 0x4489;
 const DESCEND = new Set([SEGMENT, CLUSTER, INFO]);
 
-/** A variable-length integer: its length in bytes and value (with the length marker removed for sizes). */
-function vint(
-  b: Uint8Array,
-  at: number,
-  keepMarker: boolean,
-): { length: number; value: number; unknown: boolean } {
+type Vint = { length: number; value: number; unknown: boolean };
+
+/**
+ * A variable-length integer at b[at]: its length in bytes and value (the length marker removed for sizes),
+ * 'more' when the buffer ends first, 'bad' when the first byte announces more than 8 bytes.
+ */
+function vint(b: Uint8Array, at: number, keepMarker: boolean): Vint | 'more' | 'bad' {
+  if (at >= b.length) return 'more';
   const first = b[at]!;
   let length = 1;
   while (length <= 8 && !(first & (0x100 >> length))) length++;
-  if (length > 8 || at + length > b.length) return { length, value: -1, unknown: false };
+  if (length > 8) return 'bad';
+  if (at + length > b.length) return 'more';
   let value = keepMarker ? first : first & (0xff >> length);
   let allOnes = value === 0xff >> length;
   for (let i = 1; i < length; i++) {
@@ -36,17 +39,15 @@ export class EbmlProbe extends UnitWalker implements ContainerProbe {
   private segmentEnd = Infinity;
   private scale = 1_000_000; // ns per timecode tick (Matroska default)
   private duration: number | undefined; // in ticks
-  private elements = 0;
 
   protected unit(b: Uint8Array, at: number, offset: number): number {
     const id = vint(b, at, true);
-    if (id.length > 4) return -1;
-    if (id.value < 0) return 0;
+    if (id === 'bad' || (id !== 'more' && id.length > 4)) return -1;
+    if (id === 'more') return 0;
     const size = vint(b, at + id.length, false);
-    if (size.length > 8) return -1;
-    if (size.value < 0) return 0;
+    if (size === 'bad') return -1;
+    if (size === 'more') return 0;
     const header = id.length + size.length;
-    this.elements++;
     if (DESCEND.has(id.value)) {
       if (id.value === SEGMENT && !size.unknown) this.segmentEnd = offset + header + size.value;
       return header;
@@ -71,7 +72,6 @@ export class EbmlProbe extends UnitWalker implements ContainerProbe {
   }
 
   problem(): string | undefined {
-    if (!this.elements) return undefined;
     if (this.endedInsideUnit())
       return `the file ends inside a WebM element (${this.missingBytes()} bytes missing)`;
     if (!this.lost && this.segmentEnd !== Infinity && this.segmentEnd > this.total)

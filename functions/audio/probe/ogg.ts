@@ -75,7 +75,7 @@ export class OggProbe extends UnitWalker implements ContainerProbe {
   }
 
   problem(): string | undefined {
-    if (this.lost || !this.pages) return undefined;
+    if (this.lost) return undefined;
     if (this.badPage > 0) return `Ogg page ${this.badPage} fails its checksum`;
     if (this.endedInsideUnit()) return `the file ends inside Ogg page ${this.pages + 1}`;
     if (this.audio && !this.audio.ended) return 'the Ogg stream ends without its end-of-stream page';
