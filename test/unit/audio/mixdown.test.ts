@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { AudioError } from '../../../functions/audio/errors.ts';
+import { Mixdown, OutputCollector } from '../../../functions/audio/mixdown.ts';
+
+const codeOf = (fn: () => void) => {
+  try {
+    fn();
+    return 'ok';
+  } catch (error) {
+    return (error as AudioError).code;
+  }
+};
+
+describe('Mixdown', () => {
+  it('averages the channels, tracks the peak and counts input frames', () => {
+    const mix = new Mixdown(16000, 60);
+    mix.pushChannels([Float32Array.of(1, 0.5, 0), Float32Array.of(0, 0.5, -0.5)], 16000);
+    mix.pushChannels([Float32Array.of(0.2), Float32Array.of(0.2), Float32Array.of(0.8)], 16000);
+    expect(mix.frames).toBe(4);
+    expect(mix.channels).toBe(2); // the first block fixes the format
+    expect(mix.peak).toBe(0.5);
+    expect(Array.from(mix.finish())).toEqual([0.5, 0.5, -0.25, Math.fround(0.4)]);
+  });
+
+  it('resamples to the target rate as blocks arrive', () => {
+    const mix = new Mixdown(16000, 60);
+    const block = Float32Array.from({ length: 4410 }, (_, i) => Math.sin(i / 10));
+    for (let i = 0; i < 10; i++) mix.pushChannels([block], 44100);
+    expect(mix.finish().length).toBe(16000);
+  });
+
+  it('rejects non-finite samples, channel mismatches and a rate change as precise codes', () => {
+    const nan = new Mixdown(16000, 60);
+    nan.start(16000, 1);
+    expect(codeOf(() => nan.pushMono(Float32Array.of(0.1, NaN, 0.2)))).toBe('corrupt_audio');
+    const inf = new Mixdown(16000, 60);
+    expect(codeOf(() => inf.pushChannels([Float32Array.of(0.1, -Infinity)], 16000))).toBe('corrupt_audio');
+    const ragged = new Mixdown(16000, 60);
+    expect(codeOf(() => ragged.pushChannels([new Float32Array(3), new Float32Array(2)], 16000))).toBe(
+      'corrupt_audio',
+    );
+    const change = new Mixdown(16000, 60);
+    change.pushChannels([new Float32Array(3)], 16000);
+    expect(codeOf(() => change.pushChannels([new Float32Array(3)], 22050))).toBe('unsupported_format');
+    expect(codeOf(() => new Mixdown(16000, 60).start(500, 1))).toBe('corrupt_audio');
+    expect(codeOf(() => new Mixdown(16000, 60).start(16000, 65))).toBe('corrupt_audio');
+  });
+
+  it('stops with too_long as soon as the input passes the maximum duration', () => {
+    const mix = new Mixdown(16000, 1);
+    mix.pushChannels([new Float32Array(16000)], 16000);
+    expect(codeOf(() => mix.pushChannels([new Float32Array(1)], 16000))).toBe('too_long');
+  });
+});
+
+describe('OutputCollector', () => {
+  it('returns the reserved array itself when the declared length was right (no second copy)', () => {
+    const out = new OutputCollector();
+    out.reserve(10);
+    out.push(Float32Array.of(1, 2, 3));
+    out.push(Float32Array.from({ length: 7 }, (_, i) => i));
+    const samples = out.finish();
+    expect(samples.length).toBe(10);
+    expect(samples.buffer.byteLength).toBe(40);
+    expect(Array.from(samples)).toEqual([1, 2, 3, 0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it('spills into blocks past the reservation (or without one) and joins them in order', () => {
+    const out = new OutputCollector();
+    out.reserve(2);
+    const big = Float32Array.from({ length: (1 << 20) + 5 }, (_, i) => i % 1000);
+    out.push(Float32Array.of(-1, -2, -3));
+    out.push(big);
+    const samples = out.finish();
+    expect(samples.length).toBe(big.length + 3);
+    expect(Array.from(samples.subarray(0, 4))).toEqual([-1, -2, -3, 0]);
+    expect(samples[samples.length - 1]).toBe(big[big.length - 1]);
+    expect(new OutputCollector().finish().length).toBe(0);
+  });
+});
