@@ -63,10 +63,13 @@ export class GpuDetector extends Construct {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
       description: 'RealTone GPU container instances (ECS agent)',
     });
+    const userData = ec2.UserData.forLinux();
+    // Tasks (awsvpc) must not reach the instance metadata service and borrow the instance role.
+    userData.addCommands('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
     const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
       instanceType: new ec2.InstanceType(config.gpuInstanceType),
-      userData: ec2.UserData.forLinux(),
+      userData,
       role: instanceRole,
       securityGroup: instanceSg,
       requireImdsv2: true,

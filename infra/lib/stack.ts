@@ -3,6 +3,7 @@ import {
   Aws,
   CfnOutput,
   Duration,
+  RemovalPolicy,
   Stack,
   Tags,
   Validations,
@@ -215,7 +216,10 @@ export class RealToneStack extends Stack {
       ],
     });
     data.databaseSecret.grantRead(migrateRole);
-    const migrateLogs = new logs.LogGroup(this, 'MigrateLogs', { retention: logRetention });
+    const migrateLogs = new logs.LogGroup(this, 'MigrateLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     migrateLogs.grantWrite(migrateRole);
     this.migrateFunction = runtimeFunction(this, 'MigrateFunction', {
       entry: 'functions/worker/migrate-handler.ts',
@@ -273,6 +277,7 @@ export class RealToneStack extends Stack {
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: storage.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
     new CfnOutput(this, 'DetectorMode', { value: config.detectorMode });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
 
     this.acknowledgeGeneratedRoles();
     this.acknowledgeSingletons();

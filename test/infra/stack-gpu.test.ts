@@ -433,6 +433,11 @@ describe('GPU detector', () => {
         InstanceType: 'g4dn.xlarge',
         MetadataOptions: Match.objectLike({ HttpTokens: 'required' }),
         BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+        UserData: {
+          'Fn::Base64': {
+            'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('ECS_AWSVPC_BLOCK_IMDS=true')])],
+          },
+        },
       }),
     });
     s.template.hasResourceProperties('AWS::ECS::CapacityProvider', {
