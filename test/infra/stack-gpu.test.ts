@@ -3,9 +3,12 @@
  * behaviour: who may do what to which resource, how the pieces are wired, how the detector scales. Shared resources
  * (network, data, storage, API, alarms) are checked here; stack-cpu.test.ts covers what differs in CPU mode.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/api/routes.ts';
+import { REPO_ROOT } from '../../infra/lib/config.ts';
 import { METRIC_NAMESPACE, WORKER_ERRORS_METRIC } from '../../infra/lib/observability.ts';
 import {
   acknowledgements,
@@ -45,6 +48,16 @@ describe('cdk-nag (AwsSolutions through Validations)', () => {
     const plugins =
       (s.app as unknown as { _validationPlugins?: { name: string }[] })._validationPlugins ?? [];
     expect(plugins.map((p) => p.name)).toContain('AwsSolutions');
+  });
+});
+
+describe('offline synthesis', () => {
+  it('needs no context lookup (nothing missing from cdk.context.json) and no network', () => {
+    const assembly = s.app.synth();
+    expect(assembly.manifest.missing ?? []).toEqual([]);
+    expect(JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.context.json'), 'utf8'))).toBeTypeOf('object');
+    // Environment-agnostic: account and region come from the deploying credentials.
+    expect(s.stack.resolve(s.stack.region)).toEqual({ Ref: 'AWS::Region' });
   });
 });
 
