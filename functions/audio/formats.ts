@@ -98,6 +98,14 @@ export function id3v2Size(b: Uint8Array): number {
   return 10 + size + footer;
 }
 
+/** Writers pad after an ID3v2 tag with zeros the tag size does not count; this is how much to skip (bounded). */
+export const ID3_PADDING_LIMIT = 64 * 1024;
+export function paddingAfter(b: Uint8Array, from: number): number {
+  let i = from;
+  while (i < b.length && i - from < ID3_PADDING_LIMIT && b[i] === 0) i++;
+  return i - from;
+}
+
 function mpegSync(b: Uint8Array, i: number): 'mp3' | 'aac' | undefined {
   if (i + 1 >= b.length || b[i] !== 0xff || (b[i + 1]! & 0xe0) !== 0xe0) return undefined;
   const layer = (b[i + 1]! >> 1) & 0x03;

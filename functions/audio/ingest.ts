@@ -14,7 +14,9 @@ import {
   SNIFF_BYTES,
   contentFamily,
   id3v2Size,
+  ID3_PADDING_LIMIT,
   isCompatible,
+  paddingAfter,
   sniff,
   type AudioFormat,
 } from './formats.ts';
@@ -138,9 +140,14 @@ export async function ingest(
   const id3 = id3v2Size(bytes);
   if (id3 > MAX_HEADER_BYTES)
     throw corrupt(`ID3 tag of ${id3} bytes exceeds the ${MAX_HEADER_BYTES}-byte header limit`);
-  if (id3) bytes = await fill(it, head, id3 + SNIFF_BYTES);
-  if (id3 && head.size < id3 + 4) throw corrupt(`the file ends inside its ${id3}-byte ID3v2 tag`);
-  const sniffed = sniff(bytes.subarray(id3));
+  let start = id3;
+  if (id3) {
+    bytes = await fill(it, head, id3 + SNIFF_BYTES);
+    if (head.size < id3 + 4) throw corrupt(`the file ends inside its ${id3}-byte ID3v2 tag`);
+    if (bytes[id3] === 0) bytes = await fill(it, head, id3 + ID3_PADDING_LIMIT + SNIFF_BYTES);
+    start += paddingAfter(bytes, id3);
+  }
+  const sniffed = sniff(bytes.subarray(start));
   if (!sniffed) throw unsupported('the content is not a recognised audio format');
   if (!sniffed.supported) throw unsupported(`${sniffed.what} is not supported`);
   const format = sniffed.format;

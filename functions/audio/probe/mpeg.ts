@@ -90,6 +90,12 @@ export class Mp3Probe extends UnitWalker implements ContainerProbe {
     if (offset === 0 && b.length - at < 10) return 0;
     const id3 = offset === 0 || !this.first ? id3v2Size(b.subarray(at, at + 10)) : 0;
     if (id3) return id3;
+    if (!this.first && offset > 0 && b[at] === 0) {
+      // Zero padding after an ID3 tag that its size does not count: skip it (paddingAfter in formats.ts).
+      let n = 0;
+      while (at + n < b.length && b[at + n] === 0) n++;
+      return n;
+    }
     if (b.length - at < 4) return 0;
     const f = mpegFrame(b, at);
     // Not a frame where one should start: trailing tags (ID3v1, APE, Lyrics3) or junk. Stop without a verdict.

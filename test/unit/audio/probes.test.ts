@@ -86,6 +86,26 @@ describe('structural damage', () => {
   });
 });
 
+describe('MP3 behind an ID3 tag with uncounted zero padding', () => {
+  const original = read('mp3-id3-cover-44k.mp3');
+  const tag = 10 + ((original[6]! << 21) | (original[7]! << 14) | (original[8]! << 7) | original[9]!);
+  const padded = Uint8Array.from([
+    ...original.subarray(0, tag),
+    ...new Uint8Array(3000),
+    ...original.subarray(tag),
+  ]);
+
+  it('is still sniffed, decoded to its full length and checked against its Xing header', async () => {
+    const audio = await ingest(bytesSource(padded, 1000), LIMITS);
+    expect(audio.format).toBe('mp3');
+    expect(audio.durationS * 44100).toBeCloseTo(143760, 6);
+    expect(probeOf('mp3', padded).declared()).toMatchObject({ frames: 143760 });
+    await expect(ingest(bytesSource(padded.subarray(0, 15000)), LIMITS)).rejects.toMatchObject({
+      code: 'corrupt_audio',
+    });
+  });
+});
+
 describe('MPEG audio frame headers', () => {
   it('computes frame length and samples per frame for MPEG-1/2/2.5 layers', () => {
     // MPEG-1 layer III, 128 kbit/s, 44.1 kHz, no padding: 417 bytes, 1152 samples.
