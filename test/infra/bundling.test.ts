@@ -4,22 +4,25 @@
  * The stack tests skip bundling for speed; this proves the bundling settings produce code that runs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeFunction } from '../../infra/lib/bundling.ts';
 import { FIXTURE_MODEL_MANIFEST, REPO_ROOT } from '../../infra/lib/config.ts';
 import { CDK_CONTEXT } from './synth.ts';
 
 let bundleDir: string;
+let outdir: string;
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 beforeAll(() => {
-  const outdir = mkdtempSync(path.join(os.tmpdir(), 'realtone-bundle-'));
+  outdir = mkdtempSync(path.join(os.tmpdir(), 'realtone-bundle-'));
   const app = new App({ outdir, context: CDK_CONTEXT });
   const stack = new Stack(app, 'BundleProbe');
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 1 });

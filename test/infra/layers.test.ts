@@ -3,14 +3,16 @@
  * onnxruntime loads and runs the packaged model from the layer paths alone.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL_MANIFEST, REPO_ROOT } from '../../infra/lib/config.ts';
 
 const out = mkdtempSync(path.join(os.tmpdir(), 'realtone-layers-'));
 let report: string;
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 beforeAll(() => {
   report = execFileSync('bash', ['scripts/build-layers.sh', FIXTURE_MODEL_MANIFEST], {

@@ -4,16 +4,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actionsOf,
   BASE_CONTEXT,
   logicalId,
   statementsOfRole,
+  removeSynthOutputs,
   synth,
   unacknowledgedFindings,
   type Synthesized,
 } from './synth.ts';
+
+afterAll(removeSynthOutputs);
 
 let s: Synthesized;
 

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/api/routes.ts';
 import { REPO_ROOT } from '../../infra/lib/config.ts';
 import { METRIC_NAMESPACE, WORKER_ERRORS_METRIC } from '../../infra/lib/observability.ts';
@@ -18,10 +18,13 @@ import {
   logicalId,
   resourcesOf,
   statementsOfRole,
+  removeSynthOutputs,
   synth,
   unacknowledgedFindings,
   type Synthesized,
 } from './synth.ts';
+
+afterAll(removeSynthOutputs);
 
 let s: Synthesized;
 const uploadsArn = (bucketId: string) => ({

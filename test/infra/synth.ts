@@ -3,7 +3,7 @@
  * temporary directory. Lambda bundling is skipped unless asked for (CDK's own `aws:cdk:bundling-stacks` switch):
  * bundling.test.ts proves one real esbuild bundle; every other test needs only the template.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { App, CfnResource } from 'aws-cdk-lib';
@@ -32,11 +32,19 @@ export interface Synthesized {
   outdir: string;
 }
 
+const outdirs: string[] = [];
+
+/** Removes every cloud assembly this test file synthesised (call from afterAll). */
+export function removeSynthOutputs(): void {
+  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function synth(
   context: Record<string, unknown>,
   options: { bundle?: boolean; cloudFormationValidation?: boolean } = {},
 ): Synthesized {
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'realtone-cdk-'));
+  outdirs.push(outdir);
   const { app, stack } = buildApp({
     outdir,
     builtinCloudFormationValidation: options.cloudFormationValidation ?? false,

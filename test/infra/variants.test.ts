@@ -3,7 +3,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../infra/lib/config.ts';
 import { retentionFor } from '../../infra/lib/stack.ts';
 import {
@@ -11,9 +11,12 @@ import {
   ecsEnvironment,
   logicalId,
   statementsOfRole,
+  removeSynthOutputs,
   synth,
   unacknowledgedFindings,
 } from './synth.ts';
+
+afterAll(removeSynthOutputs);
 
 describe('without NAT gateways', () => {
   it('isolates the private subnets and reaches every AWS API the workloads need through endpoints', () => {

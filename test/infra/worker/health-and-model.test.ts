@@ -3,16 +3,24 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { REPO_ROOT } from '../../../infra/lib/config.ts';
 import { heartbeatAgeSeconds, isHealthy, startHeartbeat } from '../../../functions/worker/health.ts';
 import { ensureModel, parseModelS3Uri } from '../../../functions/worker/model-source.ts';
 
-const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'realtone-worker-'));
+const dirs: string[] = [];
+const tmp = () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'realtone-worker-'));
+  dirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('health check', () => {
   it('is healthy while the heartbeat is fresh and unhealthy when it is stale or missing', () => {
