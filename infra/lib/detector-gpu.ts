@@ -247,8 +247,9 @@ export class GpuDetector extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ECS agent actions that do not support resource-level permissions (ecs:DiscoverPollEndpoint, ' +
-          'ecr:GetAuthorizationToken, ecs:CreateCluster scoped by CDK where possible).',
+          'ECS agent statements CDK adds: ecs:Poll and ecs:StartTelemetrySession are conditioned on this ' +
+          'cluster; ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the agent’s log calls do not ' +
+          'support resource-level permissions.',
       },
     );
     Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
