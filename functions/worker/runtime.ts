@@ -2,19 +2,15 @@
  * Composition root of the detector worker: configuration, adapters, model, and the queue consumer. Used by the
  * container entry point (main.ts) and by the local stack, which runs the same worker in-process.
  */
-import {
-  keyValueFromConfig,
-  messageSourceFromConfig,
-  objectStoreFromConfig,
-  poolFromConfig,
-} from '../adapters/factory.ts';
-import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
-import { processUpload, type ProcessDeps } from '../core/jobs/process-upload.ts';
-import { OnnxDetector } from '../inference/onnx-detector.ts';
-import { getWorkerConfig, resolveProjectPath, type WorkerConfig } from '../shared/config.ts';
+import { messageSourceFromConfig } from '../adapters/factory.ts';
+import { processUpload } from '../core/jobs/process-upload.ts';
+import type { OnnxDetector } from '../inference/onnx-detector.ts';
+import { getWorkerConfig, type WorkerConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
+import { buildProcessDeps } from './process-deps.ts';
 import { QueueWorker } from './queue-worker.ts';
+import { withTaskProtection } from './task-protection.ts';
 
 const log = getLogger('worker');
 
@@ -29,37 +25,13 @@ export interface WorkerRuntime {
 export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime> {
   await resolveSecrets();
   config ??= getWorkerConfig();
-  // Load the model first: a model that disagrees with its manifest stops the worker here, before any message.
-  const detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
-    threads: config.INFERENCE_THREADS,
-    device: config.INFERENCE_DEVICE,
-  });
-  const pool = poolFromConfig(config);
-  const kv = keyValueFromConfig(config);
-  const visibility = config.WORKER_VISIBILITY_TIMEOUT_SECONDS;
-  const deps: ProcessDeps = {
-    jobs: new PostgresJobRepository(pool),
-    cache: kv.cache,
-    storage: objectStoreFromConfig(config),
-    detector,
-    limits: { maxUploadBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS },
-    // The lease ends a little before the message reappears, so a redelivered message finds the lease expired.
-    leaseSeconds: Math.max(5, visibility - 5),
-    maxAttempts: config.WORKER_MAX_ATTEMPTS,
-    resultTtlSeconds: config.RESULT_TTL_SECONDS,
-    verdict: {
-      fraction: config.VERDICT_TOP_FRACTION,
-      thresholds: {
-        likely_fake: config.VERDICT_LIKELY_FAKE ?? detector.manifest.thresholds.likely_fake,
-        fake: config.VERDICT_FAKE ?? detector.manifest.thresholds.fake,
-      },
-    },
-  };
+  const { deps, detector, close } = await buildProcessDeps(config);
   const worker = new QueueWorker({
     source: messageSourceFromConfig(config),
-    process: (key, options) => processUpload(deps, { key }, options),
+    // On ECS a task protects itself from scale-in while a job runs; elsewhere this wrapper does nothing.
+    process: withTaskProtection((key, options) => processUpload(deps, { key }, options)),
     bucket: config.UPLOAD_BUCKET,
-    visibilityTimeoutSeconds: visibility,
+    visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
     waitSeconds: config.WORKER_WAIT_SECONDS,
     concurrency: config.WORKER_CONCURRENCY,
   });
@@ -67,16 +39,18 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
   log.info('worker started', {
     model: detector.manifest.name,
     version: detector.manifest.version,
+    fixture: detector.manifest.fixture,
     device: detector.device,
     concurrency: config.WORKER_CONCURRENCY,
   });
+  const drainMs = config.WORKER_DRAIN_SECONDS * 1000;
   return {
     worker,
     config,
     detector,
     async stop() {
-      await worker.drain(config.WORKER_DRAIN_SECONDS * 1000);
-      await Promise.allSettled([detector.close(), pool.end(), kv.close()]);
+      await worker.drain(drainMs);
+      await close();
       log.info('worker stopped', worker.stats);
     },
   };
