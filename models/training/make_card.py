@@ -37,6 +37,11 @@ def main():
     th = m["thresholds"]
     sc = m["shortcut_baseline"]
     cfg = tl["config"]
+    if t["eer"] < 0.5 * sc["test_eer"]:
+        verdict = ("The model's own test EER (%s %%) is far below what these features allow, so it is not explained by "
+                   "level, silence, bandwidth or length." % t["eer"])
+    else:
+        verdict = ("The model's own test EER (%s %%) is not far below this baseline: treat its results with caution." % t["eer"])
     spk = s["speakers"]
     eng = s["engines"]
     card = f"""# Model card: realtone-wavlm-small
@@ -126,8 +131,7 @@ Human speakers per split: train {len(spk['train'])}, validation {len(spk['val'])
 
 A logistic regression on trivial clip features ({', '.join(sc['features'])}), trained on the training split,
 reaches EER {sc['test_eer']} % on test and {sc['heldout_eer']} % on held-out sources (50 % = no shortcut). The best single
-feature on test: {min(sc['test_single_feature_eer'].items(), key=lambda kv: kv[1])}. The model's own EER
-({t['eer']} %) is far below what these features allow, so it is not explained by level, silence, bandwidth or length.
+feature on test: {min(sc['test_single_feature_eer'].items(), key=lambda kv: kv[1])}. {verdict}
 
 ## Model
 

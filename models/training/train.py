@@ -98,6 +98,8 @@ def main():
     best = (float("inf"), -1)
     history = []
     losses = []
+    gnorms = []
+    skipped = 0
     step = 0
     stopped_early = False
     for step in range(args.steps):
@@ -123,13 +125,20 @@ def main():
         loss = F.binary_cross_entropy_with_logits(logit, yb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(float(loss))
+        gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+        if math.isfinite(gnorm) and math.isfinite(float(loss)):
+            opt.step()
+            losses.append(float(loss))
+            gnorms.append(gnorm)
+        else:
+            # guard: a non-finite loss or gradient never reaches the weights
+            skipped += 1
+            opt.zero_grad(set_to_none=True)
+            log("step %d: non-finite loss/gradient (loss %s, grad norm %s) - update skipped" % (step + 1, float(loss), gnorm))
         last = step == args.steps - 1
         over = (time.time() - t0) / 60 >= args.max_minutes
         if (step + 1) % 20 == 0:
-            log("step %d loss %.4f lr %.2e progress %.2f %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), lr_at(step, p), p, (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
+            log("step %d loss %.4f grad-norm %.2f lr %.2e progress %.2f %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), np.mean(gnorms[-20:]), lr_at(step, p), p, (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
         if ((step + 1) % args.eval_every == 0 and p >= args.eval_from) or last or over:
             te = time.time()
             s = score_clips(model, val, val_idx)
@@ -146,7 +155,7 @@ def main():
     torch.save(model.state_dict(), os.path.join(args.out, "last.pt"))
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-        stopped_early=stopped_early, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, best_val_eer=best[0], best_step=best[1], history=history, config=cfg.to_dict(),
+        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, best_val_eer=best[0], best_step=best[1], history=history, config=cfg.to_dict(),
         minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads))
     log("done: best val EER %.2f%% at step %d, %.1f min" % (100 * best[0], best[1], (time.time() - t0) / 60))
 

@@ -58,6 +58,7 @@ class WavLMConfig:
     activation_dropout: float = 0.0
     feature_dropout: float = 0.0
     layerdrop: float = 0.0
+    feature_grad_mult: float = 1.0  # WavLM/wav2vec 2.0 scale the feature encoder's gradient (0.1) for stability
 
     def to_dict(self):
         return asdict(self)
@@ -72,7 +73,7 @@ def small_config() -> WavLMConfig:
     """The compact model trained by this project on a 2-core CPU."""
     return WavLMConfig(
         conv_dim=[64, 64, 64, 64, 64, 128, 128],
-        extractor_mode="default",
+        extractor_mode="layer_norm",
         embed_dim=160,
         layers=4,
         heads=4,
@@ -86,6 +87,7 @@ def small_config() -> WavLMConfig:
         activation_dropout=0.05,
         feature_dropout=0.05,
         layerdrop=0.0,
+        feature_grad_mult=0.1,
     )
 
 
@@ -287,7 +289,12 @@ class WavLMSpoofDetector(nn.Module):
                     nn.init.kaiming_normal_(m.weight)
 
     def encode(self, wav):
-        feats = self.feature_extractor(wav).transpose(1, 2)  # [B, T, C]
+        feats = self.feature_extractor(wav)
+        g = self.cfg.feature_grad_mult
+        if self.training and g != 1.0:
+            # GradMultiply: identity forward, gradient into the conv encoder scaled by g (training only)
+            feats = feats * g + feats.detach() * (1.0 - g)
+        feats = feats.transpose(1, 2)  # [B, T, C]
         feats = self.feat_ln(feats)
         x = self.feat_drop(self.post_extract_proj(feats))
         x = x + self.pos_conv(x)
