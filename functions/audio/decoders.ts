@@ -37,6 +37,28 @@ export function flacSafeCut(b: Uint8Array): number {
   return b.length;
 }
 
+/** Views of bytes [start, end) of the concatenation of `chunks`. */
+function* rangeViews(chunks: readonly Uint8Array[], start: number, end: number): Generator<Uint8Array> {
+  let offset = 0;
+  for (const c of chunks) {
+    const a = Math.max(start, offset);
+    const b = Math.min(end, offset + c.length);
+    if (a < b) yield c.subarray(a - offset, b - offset);
+    offset += c.length;
+    if (offset >= end) return;
+  }
+}
+
+function copyRange(chunks: readonly Uint8Array[], start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  let o = 0;
+  for (const view of rangeViews(chunks, start, end)) {
+    out.set(view, o);
+    o += view.length;
+  }
+  return out;
+}
+
 const join = (a: Uint8Array, b: Uint8Array) => {
   if (!a.length) return b;
   const out = new Uint8Array(a.length + b.length);
@@ -75,14 +97,20 @@ export async function libraryDecoder(
     }
   };
   const takeHeld = () => {
-    const all = new Uint8Array(heldBytes);
-    let o = 0;
-    for (const h of held.splice(0)) {
-      all.set(h, o);
-      o += h.length;
-    }
+    const all = copyRange(held, 0, heldBytes);
+    held.length = 0;
     heldBytes = 0;
     return all;
+  };
+  /** Feeds the whole held file with `moov` moved to the front, from views of the held chunks (no second copy). */
+  const feedReordered = async () => {
+    const plan = mp4 && faststart(mp4.boxes, heldBytes, (a, b) => copyRange(held, a, b));
+    for (const part of plan || [{ start: 0, end: heldBytes }]) {
+      if (part instanceof Uint8Array) await pieces(part);
+      else for (const view of rangeViews(held, part.start, part.end)) await pieces(view);
+    }
+    held.length = 0;
+    heldBytes = 0;
   };
 
   return {
@@ -90,7 +118,7 @@ export async function libraryDecoder(
       // The probe has already seen this chunk. Hold M4A bytes until `moov` is complete; if `mdat` came first,
       // until the end, where `moov` is moved to the front.
       if (mp4 && (mp4.moovLast || !mp4.moovComplete)) {
-        held.push(chunk.slice());
+        held.push(chunk); // sources hand over fresh buffers (streams, the ingest thread's transfers)
         heldBytes += chunk.length;
         return;
       }
@@ -102,10 +130,7 @@ export async function libraryDecoder(
       await pieces(chunk);
     },
     async end() {
-      if (held.length) {
-        const all = takeHeld();
-        for (const part of (mp4 && faststart(all, mp4.boxes)) || [all]) await pieces(part);
-      }
+      if (held.length) await feedReordered();
       await emit(carry);
       open = false;
       const r = await dec();

@@ -168,13 +168,11 @@ export async function ingest(
   const mix = new Mixdown(options.targetRate, options.maxDurationS);
   let probe: ContainerProbe | undefined;
   let decoder: BlockDecoder;
-  let wavDeclared: number | undefined;
   if (wav) {
     mix.start(wav.sampleRate, wav.channels);
     if (wav.dataBytes !== undefined) {
-      wavDeclared = Math.floor(wav.dataBytes / wav.blockAlign);
-      checkDeclaredDuration({ frames: wavDeclared, rate: wav.sampleRate, slack: 0 }, options.maxDurationS);
-      mix.expect(wavDeclared, wav.sampleRate);
+      const frames = Math.floor(wav.dataBytes / wav.blockAlign);
+      checkDeclaredDuration({ frames, rate: wav.sampleRate, slack: 0 }, options.maxDurationS);
     }
     decoder = wavDecoder(wav, mix);
   } else {
@@ -197,10 +195,7 @@ export async function ingest(
         throw new AudioError('too_large', `the file exceeds ${options.maxBytes} bytes`);
       if (probe) {
         probe.push(chunk);
-        if (!declared && (declared = probe.declared())) {
-          checkDeclaredDuration(declared, options.maxDurationS);
-          mix.expect(declared.frames, declared.rate);
-        }
+        if (!declared && (declared = probe.declared())) checkDeclaredDuration(declared, options.maxDurationS);
       }
       await decoder.push(chunk);
       if (Date.now() > deadline)

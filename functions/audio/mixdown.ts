@@ -1,7 +1,7 @@
 /**
  * Preparation after decoding, block by block: downmix to mono (mean of the channels), reject non-finite samples,
  * enforce the maximum duration, resample to the model's rate and collect the result. Nothing here holds more than
- * one decoded block at the input rate; the only whole-file array is the output at the model's rate.
+ * one decoded block at the input rate; the only whole-file array is the output at the model's rate, held once.
  */
 import { AudioError, corrupt, unsupported } from './errors.ts';
 import { StreamingResampler } from './resample.ts';
@@ -9,48 +9,47 @@ import { StreamingResampler } from './resample.ts';
 export const MIN_RATE = 1000;
 export const MAX_RATE = 384000;
 export const MAX_CHANNELS = 64;
-/** Output is collected in blocks of this many samples (4 MiB) unless the final length is known in advance. */
-const BLOCK = 1 << 20;
 
-/** Collects output samples; ends with one contiguous array (no copy when the length was reserved exactly). */
+/** ES2024 resizable ArrayBuffer (Node ≥ 20); the project's TypeScript lib (ES2023) does not declare it yet. */
+type Resizable = ArrayBuffer & { resize(byteLength: number): void; readonly maxByteLength: number };
+const ResizableBuffer = ArrayBuffer as unknown as new (
+  length: number,
+  options: { maxByteLength: number },
+) => Resizable;
+const GROW_BYTES = 4 << 20;
+
+/**
+ * Collects output samples in one resizable ArrayBuffer: its maximum size (the longest output the limits allow) is
+ * only reserved address space; pages become memory as samples are written. Growing never copies and finishing
+ * only trims, so a 60-minute file needs its 16 kHz signal once, not twice (a list of blocks joined at the end
+ * would peak at double). The buffer transfers to the parent thread like any other.
+ */
 export class OutputCollector {
-  private blocks: Float32Array[] = [];
-  private current: Float32Array | undefined;
-  private used = 0;
+  private readonly buffer: Resizable;
+  private view: Float32Array;
   length = 0;
 
-  /** Allocates room for `samples` up front, so finishing needs no second copy of the signal. */
-  reserve(samples: number): void {
-    if (!this.current && samples > 0) this.current = new Float32Array(samples);
+  constructor(maxSamples: number) {
+    this.buffer = new ResizableBuffer(0, { maxByteLength: 4 * Math.ceil(maxSamples) });
+    this.view = new Float32Array(this.buffer);
   }
 
   push(block: Float32Array): void {
-    let offset = 0;
-    while (offset < block.length) {
-      if (!this.current || this.used === this.current.length) {
-        if (this.current) this.blocks.push(this.current);
-        this.current = new Float32Array(BLOCK);
-        this.used = 0;
-      }
-      const n = Math.min(block.length - offset, this.current.length - this.used);
-      this.current.set(block.subarray(offset, offset + n), this.used);
-      this.used += n;
-      offset += n;
+    const need = 4 * (this.length + block.length);
+    if (need > this.buffer.byteLength) {
+      if (need > this.buffer.maxByteLength) throw new RangeError('output exceeds its maximum length');
+      this.buffer.resize(
+        Math.min(this.buffer.maxByteLength, Math.max(need, this.buffer.byteLength + GROW_BYTES)),
+      );
+      this.view = new Float32Array(this.buffer);
     }
+    this.view.set(block, this.length);
     this.length += block.length;
   }
 
   finish(): Float32Array {
-    const current = this.current?.subarray(0, this.used) ?? new Float32Array(0);
-    if (!this.blocks.length) return current;
-    const out = new Float32Array(this.length);
-    let o = 0;
-    for (const b of [...this.blocks.splice(0), current]) {
-      out.set(b, o);
-      o += b.length;
-    }
-    this.current = undefined;
-    return out;
+    this.buffer.resize(4 * this.length);
+    return new Float32Array(this.buffer, 0, this.length);
   }
 }
 
@@ -61,17 +60,19 @@ export class Mixdown {
   channels = 0;
   /** Largest absolute mono sample: 0 means digital silence. */
   peak = 0;
-  readonly output = new OutputCollector();
+  readonly output: OutputCollector;
   private resampler: StreamingResampler | undefined;
   private scratch = new Float32Array(0);
   private maxFrames = Infinity;
-  private expected: { frames: number; rate: number } | undefined;
   private readonly collect = (block: Float32Array) => this.output.push(block);
 
   constructor(
     private readonly targetRate: number,
     private readonly maxDurationS: number,
-  ) {}
+  ) {
+    // Room for the longest accepted input plus a second for the resampler's rounding.
+    this.output = new OutputCollector((maxDurationS + 1) * targetRate);
+  }
 
   /** Fixes the input format; the first call wins, later blocks must match it. */
   start(sampleRate: number, channels: number): void {
@@ -87,17 +88,6 @@ export class Mixdown {
     this.channels = channels;
     this.maxFrames = Math.ceil(this.maxDurationS * sampleRate);
     if (sampleRate !== this.targetRate) this.resampler = new StreamingResampler(sampleRate, this.targetRate);
-    if (this.expected) this.expect(this.expected.frames, this.expected.rate);
-  }
-
-  /**
-   * Sizes the output for a stream the container says holds `frames` frames at `rate`, so finishing needs no second
-   * copy of the signal. Only a hint: a wrong declaration costs memory, never correctness.
-   */
-  expect(frames: number, rate: number): void {
-    if (!this.sampleRate) this.expected = { frames, rate };
-    else if (rate === this.sampleRate && frames > 0 && frames <= this.maxFrames)
-      this.output.reserve(StreamingResampler.outputLength(frames, this.sampleRate, this.targetRate));
   }
 
   /** A decoded block as separate channels (library decoders). */

@@ -46,23 +46,31 @@ function shiftChunkOffsets(b: Uint8Array, start: number, end: number, delta: num
   return true;
 }
 
+/** A byte range of the original file, or bytes to use in its place. */
+export type Piece = { start: number; end: number } | Uint8Array;
+
 /**
- * The file's bytes reordered so `moov` precedes the first `mdat`, as views over `file` plus one patched copy of
- * `moov`; undefined when no reordering is needed or it cannot be done safely (the caller then feeds the file as is).
+ * The file reordered so `moov` precedes the first `mdat`: ranges of the original file (no copy) and one patched
+ * copy of `moov` (`read` returns a copy of a range). Undefined when no reordering is needed or it cannot be done
+ * safely; the caller then feeds the file as it is.
  */
-export function faststart(file: Uint8Array, boxes: readonly Box[]): Uint8Array[] | undefined {
+export function faststart(
+  boxes: readonly Box[],
+  total: number,
+  read: (start: number, end: number) => Uint8Array,
+): Piece[] | undefined {
   const moov = boxes.find((b) => b.type === 'moov');
   const mdat = boxes.find((b) => b.type === 'mdat');
-  if (!moov || !mdat || moov.offset < mdat.offset || moov.offset + moov.size > file.length) return undefined;
-  const patched = file.slice(moov.offset, moov.offset + moov.size);
+  if (!moov || !mdat || moov.offset < mdat.offset || moov.offset + moov.size > total) return undefined;
+  const patched = read(moov.offset, moov.offset + moov.size);
   const header = u32be(patched, 0) === 1 ? 16 : 8;
   // Data between the first mdat and moov moves later by moov's size; data after moov stays where it was.
   if (!shiftChunkOffsets(patched, header, patched.length, moov.size, mdat.offset, moov.offset))
     return undefined;
   return [
-    file.subarray(0, mdat.offset),
+    { start: 0, end: mdat.offset },
     patched,
-    file.subarray(mdat.offset, moov.offset),
-    file.subarray(moov.offset + moov.size),
+    { start: mdat.offset, end: moov.offset },
+    { start: moov.offset + moov.size, end: total },
   ];
 }

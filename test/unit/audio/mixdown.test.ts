@@ -54,27 +54,22 @@ describe('Mixdown', () => {
 });
 
 describe('OutputCollector', () => {
-  it('returns the reserved array itself when the declared length was right (no second copy)', () => {
-    const out = new OutputCollector();
-    out.reserve(10);
+  it('grows one buffer in place and returns it trimmed to the samples written', () => {
+    const out = new OutputCollector(3 << 20);
     out.push(Float32Array.of(1, 2, 3));
-    out.push(Float32Array.from({ length: 7 }, (_, i) => i));
-    const samples = out.finish();
-    expect(samples.length).toBe(10);
-    expect(samples.buffer.byteLength).toBe(40);
-    expect(Array.from(samples)).toEqual([1, 2, 3, 0, 1, 2, 3, 4, 5, 6]);
-  });
-
-  it('spills into blocks past the reservation (or without one) and joins them in order', () => {
-    const out = new OutputCollector();
-    out.reserve(2);
-    const big = Float32Array.from({ length: (1 << 20) + 5 }, (_, i) => i % 1000);
-    out.push(Float32Array.of(-1, -2, -3));
+    const big = Float32Array.from({ length: (1 << 21) + 5 }, (_, i) => i % 1000);
     out.push(big);
     const samples = out.finish();
     expect(samples.length).toBe(big.length + 3);
-    expect(Array.from(samples.subarray(0, 4))).toEqual([-1, -2, -3, 0]);
+    expect(samples.buffer.byteLength).toBe(4 * samples.length); // no spare capacity kept
+    expect(Array.from(samples.subarray(0, 5))).toEqual([1, 2, 3, 0, 1]);
     expect(samples[samples.length - 1]).toBe(big[big.length - 1]);
-    expect(new OutputCollector().finish().length).toBe(0);
+    expect(new OutputCollector(10).finish().length).toBe(0);
+  });
+
+  it('refuses to grow past its maximum (the longest output the limits allow)', () => {
+    const out = new OutputCollector(4);
+    out.push(new Float32Array(4));
+    expect(() => out.push(new Float32Array(1))).toThrow(RangeError);
   });
 });
