@@ -110,12 +110,11 @@ function classify(error: unknown, format: AudioFormat, problem: string | undefin
   return corrupt(`the ${label} data cannot be decoded: ${message}`, error);
 }
 
-function wavDecoder(header: WavHeader, mix: Mixdown): BlockDecoder & { dec: WavDecoder } {
+function wavDecoder(header: WavHeader, mix: Mixdown): BlockDecoder {
   const dec = new WavDecoder(header);
   const emit = (mono: Float32Array) => mix.pushMono(mono);
   let seen = 0;
   return {
-    dec,
     async push(chunk) {
       const skip = Math.max(0, Math.min(chunk.length, header.dataOffset - seen));
       seen += chunk.length;
@@ -188,6 +187,13 @@ export async function ingest(
   let total = 0;
   let declared: Declared | undefined;
   let inputDone = false;
+  let sourceFailed = false;
+  /** The next chunk; a failing source (network, disk) is not an audio problem and keeps its own error. */
+  const read = () =>
+    it.next().catch((error: unknown) => {
+      sourceFailed = true;
+      throw error;
+    });
   try {
     const feed = async (chunk: Uint8Array) => {
       total += chunk.length;
@@ -203,7 +209,7 @@ export async function ingest(
     };
     for (const part of head.parts.splice(0)) await feed(part);
     while (!head.done) {
-      const next = await it.next();
+      const next = await read();
       if (next.done) break;
       await feed(next.value);
     }
@@ -211,6 +217,7 @@ export async function ingest(
     await decoder.end();
   } catch (error) {
     decoder.free();
+    if (sourceFailed) throw error;
     throw classify(error, format, inputDone ? probe?.problem() : undefined);
   }
 

@@ -96,6 +96,7 @@ describe('ingestIsolated', () => {
       throw new Error('connection reset');
     }
     expect(await codeOf(ingestIsolated(fails(), LIMITS))).toBe('non-audio error: connection reset');
+    expect(await codeOf(ingest(fails(), LIMITS))).toBe('non-audio error: connection reset'); // and in this thread
   });
 
   it('runs concurrent jobs side by side', async () => {
