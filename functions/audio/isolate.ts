@@ -10,8 +10,9 @@
  *    resident set every 100 ms and terminates the thread when the job has grown it by more than its budget
  *    (default: twice the largest allowed output at the model's rate, plus 256 MiB) → `corrupt_audio`.
  * The parent streams the source to the thread with two chunks in flight (bounded input memory) and receives the
- * 16 kHz samples by transfer, without a copy. Threads are kept warm and reused (the first costs ~0.3–0.5 s to
- * start, most of it loading tsx); a thread that was terminated is replaced on the next call.
+ * 16 kHz samples by transfer, without a copy. Threads are kept warm and reused (one costs ~0.4 s to start, most
+ * of it loading tsx, and the first is started when this module loads); a terminated thread is replaced on the next
+ * call.
  */
 import { Worker } from 'node:worker_threads';
 import { AudioError, corrupt } from './errors.ts';
@@ -52,7 +53,20 @@ function release(worker: Worker, healthy: boolean): void {
   } else void worker.terminate();
 }
 
-/** Default memory budget: twice the largest output the limits allow (the collector's worst case), plus 256 MiB. */
+/**
+ * Starts one thread in the background when this module is loaded. The processes that import it (the CLI, the
+ * worker) ingest soon after, and the thread's start (~0.4 s, mostly loading tsx) then overlaps their own start-up
+ * (onnxruntime, the model) instead of delaying the first file. The thread is unreferenced: it never keeps a
+ * process alive.
+ */
+setImmediate(() => {
+  if (!idle.length && !active) release(acquire(), true);
+});
+
+/**
+ * Default memory budget: twice the largest output the limits allow, plus 256 MiB: room for the output itself (held
+ * once), a held M4A, the decoders' state and the thread's own start-up, with a margin against false alarms.
+ */
 export function defaultMemoryLimitMb(options: IngestOptions): number {
   return Math.ceil((2 * options.maxDurationS * options.targetRate * 4) / 2 ** 20) + 256;
 }
