@@ -59,6 +59,9 @@ class WavLMConfig:
     feature_dropout: float = 0.0
     layerdrop: float = 0.0
     feature_grad_mult: float = 1.0  # WavLM/wav2vec 2.0 scale the feature encoder's gradient (0.1) for stability
+    # epsilon of the LayerNorm on the conv features: 1e-5 in WavLM; the small model uses 1e-2 because frames of
+    # digital silence give near-constant feature vectors whose 1/std exploded the gradients when training from scratch
+    feat_ln_eps: float = 1e-5
 
     def to_dict(self):
         return asdict(self)
@@ -73,7 +76,7 @@ def small_config() -> WavLMConfig:
     """The compact model trained by this project on a 2-core CPU."""
     return WavLMConfig(
         conv_dim=[64, 64, 64, 64, 64, 128, 128],
-        extractor_mode="layer_norm",
+        extractor_mode="default",
         embed_dim=160,
         layers=4,
         heads=4,
@@ -88,6 +91,7 @@ def small_config() -> WavLMConfig:
         feature_dropout=0.05,
         layerdrop=0.0,
         feature_grad_mult=0.1,
+        feat_ln_eps=1e-2,
     )
 
 
@@ -274,7 +278,7 @@ class WavLMSpoofDetector(nn.Module):
         self.cfg = cfg
         self.feature_extractor = FeatureEncoder(cfg)
         c = cfg.conv_dim[-1]
-        self.feat_ln = nn.LayerNorm(c)
+        self.feat_ln = nn.LayerNorm(c, eps=cfg.feat_ln_eps)
         self.post_extract_proj = nn.Linear(c, cfg.embed_dim)
         self.feat_drop = nn.Dropout(cfg.feature_dropout)
         self.pos_conv = PositionalConv(cfg.embed_dim, cfg.pos_conv_kernel, cfg.pos_conv_groups)
