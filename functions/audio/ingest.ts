@@ -36,7 +36,7 @@ export interface IngestOptions {
   minSamples: number;
   /** Content type the uploader declared; checked against the sniffed format when given. */
   declaredContentType?: string;
-  /** Wall-clock budget for the whole ingestion in milliseconds (checked between blocks in this thread). */
+  /** Decoding time budget in ms, source waits excluded (default defaultTimeLimitMs); checked between blocks. */
   timeLimitMs?: number;
 }
 
@@ -51,7 +51,14 @@ export interface PreparedAudio {
   sampleRate: number;
 }
 
-export const DEFAULT_TIME_LIMIT_MS = 120_000;
+/**
+ * Default decoding time budget: 50 ms per second of the longest audio accepted (a floor of 20× real time, five
+ * times below the slowest format measured on one core), at least a minute. Time spent waiting for the source does
+ * not count: a slow download is not a malformed file.
+ */
+export function defaultTimeLimitMs(maxDurationS: number): number {
+  return Math.max(60_000, maxDurationS * 50);
+}
 /** Largest header RealTone reads before the audio starts (ID3 art, WAV LIST chunks). */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 
@@ -130,8 +137,9 @@ export async function ingest(
   source: AsyncIterable<Uint8Array>,
   options: IngestOptions,
 ): Promise<PreparedAudio> {
-  const limitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
-  const deadline = Date.now() + limitMs;
+  const limitMs = options.timeLimitMs ?? defaultTimeLimitMs(options.maxDurationS);
+  const started = Date.now();
+  let waited = 0; // ms spent waiting for the source
   const it = source[Symbol.asyncIterator]();
   const head: Head = { parts: [], size: 0, done: false };
   let bytes = await fill(it, head, SNIFF_BYTES);
@@ -189,11 +197,17 @@ export async function ingest(
   let inputDone = false;
   let sourceFailed = false;
   /** The next chunk; a failing source (network, disk) is not an audio problem and keeps its own error. */
-  const read = () =>
-    it.next().catch((error: unknown) => {
+  const read = async () => {
+    const t = Date.now();
+    try {
+      return await it.next();
+    } catch (error) {
       sourceFailed = true;
       throw error;
-    });
+    } finally {
+      waited += Date.now() - t;
+    }
+  };
   try {
     const feed = async (chunk: Uint8Array) => {
       total += chunk.length;
@@ -204,7 +218,7 @@ export async function ingest(
         if (!declared && (declared = probe.declared())) checkDeclaredDuration(declared, options.maxDurationS);
       }
       await decoder.push(chunk);
-      if (Date.now() > deadline)
+      if (Date.now() - started - waited > limitMs)
         throw corrupt(`decoding took longer than ${limitMs} ms; the file is probably malformed`);
     };
     for (const part of head.parts.splice(0)) await feed(part);

@@ -3,7 +3,9 @@
  *
  * Why a thread: the decoders are WebAssembly; one stuck in a loop on a hostile file never returns to the event
  * loop, so no in-thread timer can stop it. Worker.terminate() can. Why these bounds:
- *  - time: terminate() at the deadline (default 120 s) → `corrupt_audio`;
+ *  - time: terminate() when decoding has taken longer than its budget (time spent waiting for the source excluded;
+ *    default 50 ms per second of the longest accepted audio, at least 60 s) → `corrupt_audio`; a source that
+ *    delivers nothing for that long is a plain error instead (a slow download is not a bad file: the worker retries);
  *  - JS heap: the thread's resourceLimits (maxOldGenerationSizeMb); exceeding it kills only the thread →
  *    `corrupt_audio`;
  *  - everything else (typed arrays and WASM memories live outside the JS heap): the parent samples the process's
@@ -16,7 +18,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AudioError, corrupt } from './errors.ts';
-import { DEFAULT_TIME_LIMIT_MS, type IngestOptions, type PreparedAudio } from './ingest.ts';
+import { defaultTimeLimitMs, type IngestOptions, type PreparedAudio } from './ingest.ts';
 import type { FromThread, ToThread } from './ingest-thread.ts';
 
 export interface IsolatedIngestOptions extends IngestOptions {
@@ -77,7 +79,7 @@ export function ingestIsolated(
   options: IsolatedIngestOptions,
 ): Promise<PreparedAudio> {
   const { memoryLimitMb = defaultMemoryLimitMb(options), ...ingestOptions } = options;
-  const limitMs = options.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+  const limitMs = options.timeLimitMs ?? defaultTimeLimitMs(options.maxDurationS);
   const worker = acquire();
   const it = source[Symbol.asyncIterator]();
   const baseline = process.memoryUsage.rss();
@@ -86,11 +88,13 @@ export function ingestIsolated(
     let settled = false;
     let ended = false;
     let reading = Promise.resolve();
+    const started = Date.now();
+    let waited = 0; // ms the parent spent waiting for the source
+    let readSince: number | undefined; // start of the read in progress
     const settle = (healthy: boolean, error?: unknown, value?: PreparedAudio) => {
       if (settled) return;
       settled = true;
       active--;
-      clearTimeout(timer);
       clearInterval(watch);
       release(worker, healthy);
       if (!ended) void Promise.resolve(it.return?.()).catch(() => undefined);
@@ -100,7 +104,11 @@ export function ingestIsolated(
     const post = (message: ToThread, transfer?: ArrayBuffer[]) => worker.postMessage(message, transfer);
     const pull = async () => {
       if (ended || settled) return;
-      const next = await it.next();
+      readSince = Date.now();
+      const next = await it.next().finally(() => {
+        waited += Date.now() - readSince!;
+        readSince = undefined;
+      });
       if (settled) return;
       if (next.done) {
         ended = true;
@@ -130,11 +138,14 @@ export function ingestIsolated(
       else settle(false, error);
     });
     worker.on('exit', (code) => settle(false, new Error(`the audio decoding thread exited (code ${code})`)));
-    const timer = setTimeout(
-      () => settle(false, corrupt(`decoding took longer than ${limitMs} ms; the file is probably malformed`)),
-      limitMs,
-    );
+    // Every 100 ms: the decoding time (source waits excluded), a stalled source, and the memory budget.
     const watch = setInterval(() => {
+      const now = Date.now();
+      const stalled = readSince === undefined ? 0 : now - readSince;
+      if (now - started - waited - stalled > limitMs)
+        settle(false, corrupt(`decoding took longer than ${limitMs} ms; the file is probably malformed`));
+      else if (stalled > limitMs)
+        settle(false, new Error(`the audio source delivered nothing for ${stalled} ms`));
       const grown = (process.memoryUsage.rss() - baseline) / 2 ** 20;
       if (grown > memoryLimitMb * Math.max(1, active))
         settle(
