@@ -67,11 +67,14 @@ function vbrHeader(b: Uint8Array, at: number, f: MpegFrame) {
     if (!(flags & 1)) return undefined;
     const frames = u32be(b, x + 8);
     let p = x + 12 + (flags & 2 ? 4 : 0) + (flags & 4 ? 100 : 0) + (flags & 8 ? 4 : 0);
-    // LAME extension: 9-byte encoder name ("LAME3.100", "Lavf lame", "Lavc59.37"), then delay/padding at +21.
+    // LAME extension: 9-byte encoder name, then delay and padding (12 bits each) at +21. Written by LAME and
+    // ffmpeg ("LAME3.100", "Lavf lame", "Lavc59.37"); from other encoders the fields may mean something else, so
+    // their delay and padding (≤ 4095 each) only widen the tolerance.
     if (p + 24 <= at + f.length && /^[A-Za-z]{4}$/.test(ascii(b, p, 4))) {
+      const known = /^(LAME|Lavf|Lavc|GOGO|L3\.9)/.test(ascii(b, p, 5));
       p += 21;
-      const delay = (b[p]! << 4) | (b[p + 1]! >> 4);
-      return { frames, trim: delay + (((b[p + 1]! & 15) << 8) | b[p + 2]!), unsure: 0 };
+      const trim = ((b[p]! << 4) | (b[p + 1]! >> 4)) + (((b[p + 1]! & 15) << 8) | b[p + 2]!);
+      return known ? { frames, trim, unsure: 0 } : { frames, trim: 0, unsure: 2 * 4095 };
     }
     return { frames, trim: 0, unsure: 0 }; // without LAME's tag nothing is trimmed: every frame is output
   }

@@ -43,6 +43,14 @@ describe('declared lengths', () => {
     });
   });
 
+  it('does not trust delay and padding from an encoder it does not know, and still decodes the file', async () => {
+    const mp3 = read('mp3-vbr-mono-22k.mp3').slice();
+    const at = Buffer.from(mp3).indexOf('Lavf');
+    mp3.set(Buffer.from('iTun'), at);
+    expect(probeOf('mp3', mp3).declared()).toEqual({ frames: 127 * 576, rate: 22050, slack: 288 + 8190 });
+    expect((await ingest(bytesSource(mp3), LIMITS)).durationS).toBeCloseTo(3.26, 2);
+  });
+
   it('reads Ogg granule positions (minus Opus pre-skip) only once the stream has ended', () => {
     const bytes = read('ogg-opus-mono.opus');
     expect(probeOf('opus', bytes.subarray(0, bytes.length - 10)).declared()).toBeUndefined();
