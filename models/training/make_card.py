@@ -136,15 +136,18 @@ feature on test: {min(sc['test_single_feature_eer'].items(), key=lambda kv: kv[1
 ## Model
 
 * WavLM feature encoder: 7 conv layers, kernels {cfg['conv_kernel']}, strides {cfg['conv_stride']}, channels
-  {cfg['conv_dim']}, GroupNorm on the first layer, GELU (320x downsampling: 199 frames per 4 s chunk).
-* LayerNorm + projection to {cfg['embed_dim']}, convolutional position embedding (kernel {cfg['pos_conv_kernel']}, {cfg['pos_conv_groups']} groups).
+  {cfg['conv_dim']}, {'LayerNorm in every layer (WavLM-Large mode)' if cfg['extractor_mode'] == 'layer_norm' else 'GroupNorm on the first layer (WavLM-Base mode)'}, GELU (320x downsampling: 199 frames per 4 s chunk);
+  gradient into the encoder scaled by {cfg.get('feature_grad_mult', 1.0)} during training, as in WavLM.
+* LayerNorm (epsilon {cfg.get('feat_ln_eps', 1e-5)}: frames of digital silence made the 1e-5 default explode the
+  gradients when training from scratch) + projection to {cfg['embed_dim']}, convolutional position embedding (kernel {cfg['pos_conv_kernel']}, {cfg['pos_conv_groups']} groups).
 * {cfg['layers']} transformer layers ({'pre' if cfg['layer_norm_first'] else 'post'}-LN), {cfg['heads']} heads, FFN {cfg['ffn_dim']}, with WavLM's gated relative position
   bias ({cfg['num_buckets']} buckets, max distance {cfg['max_distance']}, GRU-style gate per head).
 * Projector {cfg['embed_dim']} -> {cfg['proj_dim']}, mean pooling over frames, linear head -> 1 logit.
 * {man['parameters']:,} parameters; {man['flops_per_chunk'] / 1e9:.2f} GFLOPs per 4 s chunk (2 x multiply-accumulates).
 * Training: {tl['steps_done']} steps of batch {tl['batch']} (random 4 s crops or repeat-padded 1-4 s pieces, random
   polarity, runtime normalisation), AdamW, peak lr {tl['lr']}, cosine schedule, {tl['minutes']} min on 2 CPU threads
-  (PyTorch {tl['torch']}); best checkpoint by validation EER (step {tl['best_step']}, validation-subset EER {100 * tl['best_val_eer']:.2f} %).
+  (PyTorch {tl['torch']}; {tl.get('skipped_updates', 0)} updates skipped for non-finite gradients); best checkpoint by validation EER
+  (step {tl['best_step']}, validation-subset EER {100 * tl['best_val_eer']:.2f} %).
 * Files: `model.onnx` (opset 17), `model.pt` (state dict, training form with weight norm; config in `config.json`),
   `model.json` (runtime manifest), `parity/` (4 normalised inputs and PyTorch logits; atol 1e-4).
 
