@@ -52,7 +52,7 @@ async function run(options: IngestOptions): Promise<void> {
   for (let i = 0; i < IN_FLIGHT; i++) post({ type: 'pull' });
   try {
     const r = await ingest(source(), options);
-    post({ type: 'done', result: { ...r, format: r.format } }, [r.samples.buffer as ArrayBuffer]);
+    post({ type: 'done', result: r }, [r.samples.buffer as ArrayBuffer]);
   } catch (error) {
     if (error instanceof AudioError) post({ type: 'error', code: error.code, message: error.message });
     else post({ type: 'error', message: (error as Error)?.stack ?? String(error) });
