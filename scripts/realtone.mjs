@@ -7,7 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ensured = spawnSync(process.execPath, [path.join(here, 'ensure-deps.mjs')], { stdio: ['ignore', 2, 2] });
+const ensured = spawnSync(process.execPath, [path.join(here, 'ensure-deps.mjs')], {
+  stdio: ['ignore', 2, 2],
+});
 if (ensured.status !== 0) process.exit(2);
 
 process.env.LOG_TO_STDERR ??= '1';
