@@ -3,7 +3,6 @@ import {
   Aws,
   CfnOutput,
   Duration,
-  RemovalPolicy,
   Stack,
   Tags,
   Validations,
@@ -11,22 +10,22 @@ import {
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import { Api } from './api.ts';
-import { BUNDLED_MANIFEST_PATH, runtimeFunction } from './bundling.ts';
+import { BUNDLED_MANIFEST_PATH } from './bundling.ts';
 import { FIXTURE_MODEL_MANIFEST, modelManifestPresent, type RealToneConfig } from './config.ts';
 import { DATABASE_NAME, Data } from './data.ts';
 import { CpuDetector } from './detector-cpu.ts';
 import { GpuDetector } from './detector-gpu.ts';
+import { grantApi, grantWorker } from './grants.ts';
+import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
 import { AlarmTopic, Observability } from './observability.ts';
-import { StorageAndQueue, UPLOAD_PREFIX } from './storage.ts';
+import { StorageAndQueue } from './storage.ts';
 
 export interface RealToneStackProps extends StackProps {
   config: RealToneConfig;
@@ -166,7 +165,7 @@ export class RealToneStack extends Stack {
       logRetention,
       modelManifest: config.modelManifest,
     });
-    this.grantApi(this.api.role);
+    grantApi(this.api.role, this, this.jwtSecret);
 
     const alarms = new AlarmTopic(this, 'Alarms', { alarmEmail: config.alarmEmail });
 
@@ -204,48 +203,15 @@ export class RealToneStack extends Stack {
       workerLogGroup = cpu.logGroup;
       detectorTarget = cpu.function;
     }
-    this.grantWorker(workerPrincipal);
+    grantWorker(workerPrincipal, this, config.modelS3Uri);
 
-    // Schema migrations run before the new API and detector code goes live, on every deploy that changes them
-    // (the migrations are bundled into the handler, so a new migration is a new handler version).
-    const migrateRole = new iam.Role(this, 'MigrateRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'RealTone schema migration on deploy',
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
-      ],
-    });
-    data.databaseSecret.grantRead(migrateRole);
-    const migrateLogs = new logs.LogGroup(this, 'MigrateLogs', {
-      retention: logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    migrateLogs.grantWrite(migrateRole);
-    this.migrateFunction = runtimeFunction(this, 'MigrateFunction', {
-      entry: 'functions/worker/migrate-handler.ts',
-      description: 'RealTone: apply Postgres schema migrations (CDK trigger)',
-      role: migrateRole,
+    this.migrateFunction = addSchemaMigration(this, {
+      data,
       vpc,
-      vpcSubnets: appSubnets,
-      securityGroups: [apiSg],
-      environment: {
-        DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
-        DATABASE_HOST: data.proxy.endpoint,
-        DATABASE_NAME,
-        DATABASE_SSL: 'require',
-        DATABASE_POOL_MAX: '1',
-        POWERTOOLS_SERVICE_NAME: 'realtone-migrate',
-      },
-      logGroup: migrateLogs,
-      timeout: Duration.minutes(5),
-      memorySize: 256,
-    });
-    new triggers.Trigger(this, 'MigrateOnDeploy', {
-      handler: this.migrateFunction,
-      executeAfter: [data.database, data.proxy],
+      subnets: appSubnets,
+      securityGroup: apiSg,
+      logRetention,
       executeBefore: [...this.api.functions, detectorTarget],
-      executeOnHandlerChange: true,
-      timeout: Duration.minutes(5),
     });
 
     this.observability = new Observability(this, 'Observability', {
@@ -308,82 +274,6 @@ export class RealToneStack extends Stack {
     return sg;
   }
 
-  /**
-   * API functions: presign uploads (the presigned POST is signed with this role, so it needs s3:PutObject) and
-   * delete them, read the three secrets, use the idempotency table, and the readiness probes (HeadBucket needs
-   * s3:ListBucket; GetQueueAttributes; DescribeTable).
-   */
-  private grantApi(role: iam.IRole): void {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'UploadObjects',
-        actions: ['s3:PutObject', 's3:DeleteObject'],
-        resources: [this.storage.uploadObjectsArn()],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadinessBucket',
-        actions: ['s3:ListBucket'],
-        resources: [this.storage.bucket.bucketArn],
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadinessQueue',
-        actions: ['sqs:GetQueueAttributes'],
-        resources: [this.storage.queue.queueArn],
-      }),
-    );
-    for (const secret of [this.data.databaseSecret, this.data.cacheAuthSecret, this.jwtSecret])
-      secret.grantRead(role);
-    this.data.idempotencyTable.grant(
-      role,
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:DescribeTable',
-    );
-    this.acknowledgeUploadPrefix(role);
-  }
-
-  /** Detector: read uploads, read the database and cache secrets, and the model from S3 when configured. */
-  private grantWorker(role: iam.IRole): void {
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadUploads',
-        actions: ['s3:GetObject'],
-        resources: [this.storage.uploadObjectsArn()],
-      }),
-    );
-    for (const secret of [this.data.databaseSecret, this.data.cacheAuthSecret]) secret.grantRead(role);
-    this.acknowledgeUploadPrefix(role);
-    if (this.config.modelS3Uri) {
-      const { bucket, prefix } = parseS3Uri(this.config.modelS3Uri);
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadModel',
-          actions: ['s3:GetObject'],
-          resources: [`arn:${Aws.PARTITION}:s3:::${bucket}/${prefix}*`],
-        }),
-      );
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${prefix}*]`,
-        reason: 'The worker reads model.json and the model file it names under the configured model prefix.',
-      });
-    }
-  }
-
-  private acknowledgeUploadPrefix(role: iam.IRole): void {
-    const bucketId = this.getLogicalId(this.storage.bucket.node.defaultChild as s3.CfnBucket);
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${UPLOAD_PREFIX}*]`,
-      reason:
-        'Object keys are uploads/{userId}/{jobId}/{file}, created per job; the grant is limited to that prefix.',
-    });
-  }
-
   /** Wildcards CDK and AWS require on roles that CDK generates or that X-Ray and ECR need. */
   private acknowledgeGeneratedRoles(): void {
     const xray =
@@ -401,10 +291,4 @@ export class RealToneStack extends Stack {
       });
     }
   }
-}
-
-export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
-  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
-  return { bucket: match[1]!, prefix: match[2] ?? '' };
 }

@@ -1,0 +1,92 @@
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Data } from './data.ts';
+import { UPLOAD_PREFIX, type StorageAndQueue } from './storage.ts';
+
+/** What the grants need from the stack; every statement names one resource or the upload prefix. */
+export interface GrantTargets {
+  storage: StorageAndQueue;
+  data: Data;
+}
+
+/**
+ * API functions: presign uploads (the presigned POST is signed with this role, so it needs s3:PutObject) and
+ * delete them, read the three secrets, use the idempotency table, and the readiness probes (HeadBucket needs
+ * s3:ListBucket; GetQueueAttributes; DescribeTable).
+ */
+export function grantApi(role: iam.IRole, t: GrantTargets, jwtSecret: secretsmanager.ISecret): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'UploadObjects',
+      actions: ['s3:PutObject', 's3:DeleteObject'],
+      resources: [t.storage.uploadObjectsArn()],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadinessBucket',
+      actions: ['s3:ListBucket'],
+      resources: [t.storage.bucket.bucketArn],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadinessQueue',
+      actions: ['sqs:GetQueueAttributes'],
+      resources: [t.storage.queue.queueArn],
+    }),
+  );
+  for (const secret of [t.data.databaseSecret, t.data.cacheAuthSecret, jwtSecret]) secret.grantRead(role);
+  t.data.idempotencyTable.grant(
+    role,
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:DescribeTable',
+  );
+  acknowledgeUploadPrefix(role, t.storage);
+}
+
+/** Detector: read uploads, read the database and cache secrets, and the model from S3 when configured. */
+export function grantWorker(role: iam.IRole, t: GrantTargets, modelS3Uri?: string): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadUploads',
+      actions: ['s3:GetObject'],
+      resources: [t.storage.uploadObjectsArn()],
+    }),
+  );
+  for (const secret of [t.data.databaseSecret, t.data.cacheAuthSecret]) secret.grantRead(role);
+  acknowledgeUploadPrefix(role, t.storage);
+  if (!modelS3Uri) return;
+  const { bucket, prefix } = parseS3Uri(modelS3Uri);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadModel',
+      actions: ['s3:GetObject'],
+      resources: [`arn:${Aws.PARTITION}:s3:::${bucket}/${prefix}*`],
+    }),
+  );
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${prefix}*]`,
+    reason: 'The worker reads model.json and the model file it names under the configured model prefix.',
+  });
+}
+
+function acknowledgeUploadPrefix(role: iam.IRole, storage: StorageAndQueue): void {
+  const bucketId = Stack.of(storage).getLogicalId(storage.bucket.node.defaultChild as s3.CfnBucket);
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${UPLOAD_PREFIX}*]`,
+    reason:
+      'Object keys are uploads/{userId}/{jobId}/{file}, created per job; the grant is limited to that prefix.',
+  });
+}
+
+export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1]!, prefix: match[2] ?? '' };
+}
