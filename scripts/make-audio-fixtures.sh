@@ -61,6 +61,8 @@ ff -i "$S" -c:a libopus -b:a 32k "${BX[@]}" "$OUT/webm-opus-mono.webm"
 # Written to a pipe, like a browser's MediaRecorder: unknown Segment and Cluster sizes, no Duration.
 ff -i "$S" -c:a libopus -b:a 32k "${BX[@]}" -f webm - | cat >"$OUT/webm-opus-streamed.webm"
 ff -i "$S" -c:a aac -b:a 64k -ar 44100 "${BX[@]}" -f adts "$OUT/aac-adts-44k.aac"
+# At <= 24 kHz the AAC decoder doubles the rate (it must assume implicit SBR); sample_rate_in is the header's 16000.
+ff -i "$S" -c:a aac -b:a 32k -ar 16000 "${BX[@]}" -f adts "$OUT/aac-adts-16k.aac"
 ff -i "$S" -t 2 -ar 16000 -c:a pcm_s16be "${BX[@]}" "$OUT/aiff-16bit-16k.aiff"
 # 8.5 s: speech, 4 s of digital silence, then 0.5 s of speech: one scored chunk, one `silence`, one `too_short` tail.
 ff -i "$S" -i "$TMP/short.wav" -filter_complex \

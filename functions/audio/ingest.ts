@@ -252,7 +252,7 @@ export async function ingest(
   }
   return {
     format,
-    sampleRateIn: mix.sampleRate,
+    sampleRateIn: probe?.codedRate?.() ?? mix.sampleRate,
     channelsIn: mix.channels,
     durationS: mix.frames / mix.sampleRate,
     samples,

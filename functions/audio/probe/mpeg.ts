@@ -133,9 +133,13 @@ export class Mp3Probe extends UnitWalker implements ContainerProbe {
   }
 }
 
+/** ADTS sampling_frequency_index (ISO/IEC 14496-3, table 1.18); 13-15 are reserved or escape values. */
+const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
 /** ADTS: 7-byte headers with a 13-bit frame length that includes the header. No declared total. */
 export class AdtsProbe extends UnitWalker implements ContainerProbe {
   private frames = 0;
+  private rate: number | undefined;
 
   protected unit(b: Uint8Array, at: number, offset: number): number {
     if (b.length - at < 10) return 0;
@@ -146,12 +150,22 @@ export class AdtsProbe extends UnitWalker implements ContainerProbe {
     if (b[at] !== 0xff || (b[at + 1]! & 0xf6) !== 0xf0) return -1;
     const length = ((b[at + 3]! & 3) << 11) | (b[at + 4]! << 3) | (b[at + 5]! >> 5);
     if (length < 7) return -1;
+    if (this.frames === 0) this.rate = ADTS_RATES[(b[at + 2]! >> 2) & 0xf];
     this.frames++;
     return length;
   }
 
   declared(): Declared | undefined {
     return undefined;
+  }
+
+  /**
+   * The header's rate. ADTS cannot say whether SBR data follows, so FAAD2 decodes every stream at <= 24 kHz at
+   * twice the rate; for AAC-LC (all that ffmpeg's encoder writes) the header's rate is the true one. For HE-AAC with
+   * implicit signalling it is the core rate, half the decoded bandwidth (docs/audio.md).
+   */
+  codedRate(): number | undefined {
+    return this.rate;
   }
 
   problem(): string | undefined {

@@ -21,6 +21,11 @@ export interface ContainerProbe {
   declared(): Declared | undefined;
   /** At the end of input: why the file is structurally damaged (cut short, bad checksum), or undefined. */
   problem(): string | undefined;
+  /**
+   * The sample rate the stream is coded at, where the decoder reports another one (FAAD2 doubles the rate of
+   * every ADTS stream at <= 24 kHz, assuming implicit SBR); undefined to keep the decoder's rate.
+   */
+  codedRate?(): number | undefined;
 }
 
 const EMPTY = new Uint8Array(0);
