@@ -15,8 +15,10 @@ const lock = path.join(root, 'package-lock.json');
 if (existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs) process.exit(0);
 console.error('realtone: installing dependencies (node_modules missing or older than package-lock.json)…');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-// onnxruntime-node's CUDA download is skipped through .npmrc; the install needs only the npm registry.
-const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: ['ignore', 2, 2] });
+// onnxruntime-node's CUDA download is skipped through .npmrc, and through the environment too: npm warns that it
+// will stop passing unknown project settings to install scripts. The install needs only the npm registry.
+const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: process.env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' };
+const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, env, stdio: ['ignore', 2, 2] });
 if (result.status !== 0) {
   console.error('realtone: npm ci failed');
   process.exit(result.status ?? 1);
