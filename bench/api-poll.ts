@@ -7,7 +7,7 @@
  *   npm run bench:api            # Redis on 127.0.0.1 as the cache (as in AWS), embedded PGlite
  *   BENCH_SECONDS=20 npm run bench:api
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -17,6 +17,17 @@ import { ROOT, startStackProcess } from '../test/support/local-stack-process.ts'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+/**
+ * BENCH_PIN=1: the server under test (stack or bare) gets CPU 1 and this process (autocannon) CPU 0, so neither
+ * server competes with the load generator for a core; the default leaves scheduling to the OS.
+ */
+const PIN = process.env.BENCH_PIN === '1';
+function pin(pid: number | undefined, cpu: number) {
+  if (!PIN || pid === undefined) return;
+  const r = spawnSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error('BENCH_PIN=1 needs taskset (util-linux) and 2 CPUs');
+}
 
 function run(url: string, headers: Record<string, string> = {}) {
   return autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
@@ -47,6 +58,8 @@ const summary = (r: autocannon.Result) => ({
 
 let bare: ReturnType<typeof spawn> | undefined;
 try {
+  pin(process.pid, 0);
+  pin(stack.child.pid, 1);
   const client = new ApiClient(stack.api);
   await client.signUp();
   const wav = new Uint8Array(readFileSync(path.join(ROOT, 'test/fixtures/e2e/speech-9.5s.wav')));
@@ -61,6 +74,7 @@ try {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, BARE_BODY: body },
   });
+  pin(bare.pid, 1);
   const bareUrl = `${await readyUrl(bare)}/v1/jobs/${slot.job_id}`;
   // Warm both servers (JIT, connection pools) before measuring.
   await autocannon({ url: jobUrl, connections: CONNECTIONS, duration: 2, headers: auth });
@@ -77,6 +91,7 @@ try {
         bench: 'poll_job_status',
         connections: CONNECTIONS,
         seconds: SECONDS,
+        cpu_pinning: PIN ? 'server on CPU 1, autocannon on CPU 0' : 'none (OS scheduling)',
         body_bytes: Buffer.byteLength(body),
         api: summary(api),
         bare_node_http: summary(baseline),
