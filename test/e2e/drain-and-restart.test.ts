@@ -1,5 +1,5 @@
 /**
- * SIGTERM while a job is being processed: the worker gives the job back (it is `queued`, not `processing`), the
+ * SIGTERM while a job is being processed (default model, 40 minutes of audio): the worker gives the job back (it is `queued`, not `processing`), the
  * stack exits 0 with no process left, and after a restart on the same data the job runs to completion.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,7 +10,6 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { startStackProcess } from '../support/local-stack-process.ts';
 import { encodeWav16 } from '../support/wav.ts';
-import { FIXTURE_MODEL } from './pipeline-scenario.ts';
 
 let dataDir: string;
 afterAll(async () => {
@@ -21,7 +20,9 @@ describe('drain and restart', () => {
   it('hands an in-flight job back on SIGTERM and finishes it after a restart', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'realtone-drain-'));
     const env = {
-      MODEL_MANIFEST: FIXTURE_MODEL,
+      // The trained detector, not the fixture: its ~600 chunks take seconds, so the job is certainly still in
+      // flight when the 1 s drain window ends (with the instant fixture model it sometimes finished first).
+      MODEL_MANIFEST: undefined,
       DATABASE_URL: inject('databaseUrl'),
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: `${inject('redisPrefix')}drain:`,
