@@ -66,7 +66,11 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const origin = req.headers.origin;
     const send = (status: number, headers: Record<string, string>, body?: string | Buffer) => {
-      res.writeHead(status, { ...headers, ...cors(origin) });
+      // A known length, as API Gateway sends it: without it Node falls back to chunked framing (extra writes).
+      // 204 and 304 carry no body and must not carry a Content-Length either (RFC 9110 §8.6).
+      const length =
+        status === 204 || status === 304 ? {} : { 'content-length': String(Buffer.byteLength(body ?? '')) };
+      res.writeHead(status, { ...headers, ...cors(origin), ...length });
       res.end(body);
     };
     if (req.method === 'OPTIONS') return send(204, {});
