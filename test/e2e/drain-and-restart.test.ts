@@ -1,6 +1,7 @@
 /**
- * SIGTERM while a job is being processed (default model, 40 minutes of audio): the worker gives the job back (it is `queued`, not `processing`), the
- * stack exits 0 with no process left, and after a restart on the same data the job runs to completion.
+ * SIGTERM while a job is being processed (default model, 40 minutes of audio): the worker gives the job back (it
+ * is `queued`, not `processing`), the stack exits 0 with no process left, and after a restart on the same data the
+ * job runs to completion.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
