@@ -8,37 +8,28 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
-import { ROOT, startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
+import { expected, FIXTURES } from '../support/audio-fixtures.ts';
+import { startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
 import { FIXTURE_MODEL } from './pipeline-scenario.ts';
 
-interface Expected {
-  ok: boolean;
-  code?: string;
-  duration_s?: number;
-  sample_rate_in?: number;
-  content_type: string;
-  stage?: 'upload_request';
-  env?: Record<string, string>;
-}
-
-const DIR = path.join(ROOT, 'test/fixtures/audio');
-let expected: Record<string, Expected>;
 let stack: StackProcess;
 let client: ApiClient;
 const jobs = new Map<string, string>();
 
+/** Refused at upload-request time from the declared type alone (no upload happens). */
+const refusedAtRequest = (e: (typeof expected)[string]) => !e.ok && e.stage === 'upload_request' && !e.env;
+
 beforeAll(async () => {
-  expected = JSON.parse(await readFile(path.join(DIR, 'expected.json'), 'utf8'));
   stack = await startStackProcess({ MODEL_MANIFEST: FIXTURE_MODEL });
   client = new ApiClient(stack.api);
   await client.signUp();
   for (const [file, e] of Object.entries(expected)) {
-    if (e.stage === 'upload_request' && !e.env) continue;
-    const bytes = new Uint8Array(await readFile(path.join(DIR, file)));
+    if (refusedAtRequest(e)) continue;
+    const bytes = new Uint8Array(await readFile(path.join(FIXTURES, file)));
     // The size limit's fixture is declared smaller than it is: the local S3 does not enforce POST policies, so
     // this proves the worker enforces the declared size itself.
     const declared =
-      e.code === 'too_large'
+      !e.ok && e.code === 'too_large'
         ? Number(e.env?.MAX_UPLOAD_BYTES ?? bytes.length - 1)
         : Math.max(1, bytes.length);
     const slot = await client.requestUpload(file, e.content_type, declared);
@@ -55,7 +46,7 @@ describe('the audio fixture set through the worker', () => {
   it('gives every file its expected outcome', async () => {
     const mismatches: string[] = [];
     for (const [file, e] of Object.entries(expected)) {
-      if (e.stage === 'upload_request' && !e.env) {
+      if (!e.ok && refusedAtRequest(e)) {
         const res = await client.call('POST', '/v1/uploads', {
           filename: file,
           content_type: e.content_type,
@@ -76,7 +67,7 @@ describe('the audio fixture set through the worker', () => {
         continue;
       }
       const r = job.result;
-      if (Math.abs(r.duration_s - e.duration_s!) > 0.01 * e.duration_s!)
+      if (Math.abs(r.duration_s - e.duration_s) > 0.01 * e.duration_s)
         mismatches.push(`${file}: duration ${r.duration_s} ≠ ${e.duration_s}`);
       if (r.sample_rate_in !== e.sample_rate_in)
         mismatches.push(`${file}: rate ${r.sample_rate_in} ≠ ${e.sample_rate_in}`);

@@ -4,7 +4,7 @@
  * (Fraunhofer) header giving the frame count, and LAME's extension gives the encoder delay and padding that gapless
  * decoders (ours) trim: frames × samples per frame − delay − padding is the exact decoded length.
  */
-import { id3v2Size } from '../formats.ts';
+import { id3v2Size, paddingAfter } from '../formats.ts';
 import { ascii, u16be, u32be, UnitWalker, type ContainerProbe, type Declared } from './walker.ts';
 
 // kbit/s by [version is MPEG-1 ? 0 : 1][layer 1..3][index 1..14].
@@ -94,10 +94,8 @@ export class Mp3Probe extends UnitWalker implements ContainerProbe {
     const id3 = offset === 0 || !this.first ? id3v2Size(b.subarray(at, at + 10)) : 0;
     if (id3) return id3;
     if (!this.first && offset > 0 && b[at] === 0) {
-      // Zero padding after an ID3 tag that its size does not count: skip it (paddingAfter in formats.ts).
-      let n = 0;
-      while (at + n < b.length && b[at + n] === 0) n++;
-      return n;
+      // Zero padding after an ID3 tag that its size does not count: skip it, as ingest's sniffing does.
+      return paddingAfter(b, at);
     }
     if (b.length - at < 4) return 0;
     const f = mpegFrame(b, at);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AUDIO_ERROR_CODES, AudioError } from '../../../functions/audio/errors.ts';
 import { bytesSource, ingest, type IngestOptions } from '../../../functions/audio/ingest.ts';
-import { FIXTURES, expected, limitsFor } from './fixture-data.ts';
+import { FIXTURES, expected, limitsFor } from '../../support/audio-fixtures.ts';
 
 /** Length of the source each fixture was cut from: espeak-ng's 71,880 samples at 22.05 kHz unless trimmed. */
 const SPEECH_S = 71880 / 22050;

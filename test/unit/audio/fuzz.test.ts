@@ -12,7 +12,7 @@ import { id3v2Size, sniff } from '../../../functions/audio/formats.ts';
 import { bytesSource, ingest } from '../../../functions/audio/ingest.ts';
 import { createProbe } from '../../../functions/audio/probe/index.ts';
 import { parseWavHeader } from '../../../functions/audio/wav-header.ts';
-import { FIXTURES } from './fixture-data.ts';
+import { FIXTURES } from '../../support/audio-fixtures.ts';
 
 const LIMITS = { targetRate: 16000, minSamples: 16000, maxDurationS: 3600, maxBytes: 10 * 1024 * 1024 };
 const HANG_MS = 5000;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { AudioError } from '../../../functions/audio/errors.ts';
 import { bytesSource, ingest } from '../../../functions/audio/ingest.ts';
 import { defaultMemoryLimitMb, ingestIsolated } from '../../../functions/audio/isolate.ts';
-import { FIXTURES } from './fixture-data.ts';
+import { FIXTURES } from '../../support/audio-fixtures.ts';
 
 const LIMITS = { targetRate: 16000, minSamples: 16000, maxDurationS: 3600, maxBytes: 200 * 1024 * 1024 };
 const read = (name: string) => new Uint8Array(readFileSync(path.join(FIXTURES, name)));

@@ -9,7 +9,7 @@ import { Mp4Probe } from '../../../functions/audio/probe/boxes.ts';
 import { createProbe } from '../../../functions/audio/probe/index.ts';
 import { faststart } from '../../../functions/audio/probe/mp4-faststart.ts';
 import { mpegFrame } from '../../../functions/audio/probe/mpeg.ts';
-import { FIXTURES } from './fixture-data.ts';
+import { FIXTURES } from '../../support/audio-fixtures.ts';
 
 const read = (name: string) => new Uint8Array(readFileSync(path.join(FIXTURES, name)));
 const LIMITS = { targetRate: 16000, minSamples: 16000, maxDurationS: 3600, maxBytes: 1 << 30 };

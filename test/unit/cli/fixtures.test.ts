@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { FIXTURES, expected } from '../audio/fixture-data.ts';
+import { FIXTURES, expected } from '../../support/audio-fixtures.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const MODEL = path.join(ROOT, 'test/fixtures/models/energy-fixture/model.json');

@@ -1,9 +1,9 @@
 /** The checked-in fixture set (scripts/make-audio-fixtures.sh) and its expected outcomes, shared by tests. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { IngestOptions } from '../../../functions/audio/ingest.ts';
+import type { IngestOptions } from '../../functions/audio/ingest.ts';
 
-export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/audio');
+export const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/audio');
 export type Expected =
   | { ok: true; format: string; duration_s: number; sample_rate_in: number; content_type: string }
   | { ok: false; code: string; content_type: string; env?: Record<string, string>; stage?: string };
