@@ -2,6 +2,10 @@
  * Local stand-in for API Gateway HTTP API: each request becomes a payload-format-2.0 event for the Lambda handler
  * CDK deploys for that route, and the handler's result becomes the response. Also answers CORS preflights for the
  * local web origins, as the HTTP API's CORS configuration does in AWS.
+ *
+ * It sits on every poll, so it is written for the per-request cost (bench/api-poll.ts): no WHATWG URL parse, headers
+ * read once from rawHeaders, routes looked up by method then pattern, the response written with a flat header
+ * array, and no async function (and its extra promise) unless a request has a body to read.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -13,14 +17,18 @@ export type LambdaHandler = (
   context: Context,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-interface CompiledRoute extends RouteDef {
+interface CompiledRoute {
+  route: RouteDef;
+  routeKey: string;
   pattern: RegExp;
   params: string[];
   fn: LambdaHandler;
 }
 
-const MAX_BODY = 1024 * 1024;
-const EMPTY = Buffer.alloc(0); // API Gateway's own limit is 10 MB; our JSON bodies are tiny
+/** API Gateway's own limit is 10 MB; our JSON bodies are tiny. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+const TEXTUAL = /^(application\/(json|.*\+json)|text\/)/;
+const JSON_TYPE = ['content-type', 'application/json'];
 
 function compile(route: RouteDef, fn: LambdaHandler): CompiledRoute {
   const params: string[] = [];
@@ -28,130 +36,232 @@ function compile(route: RouteDef, fn: LambdaHandler): CompiledRoute {
     params.push(name);
     return '([^/]+)';
   });
-  return { ...route, pattern: new RegExp(`^${source}$`), params, fn };
+  return { route, routeKey: `${route.method} ${route.path}`, pattern: new RegExp(`^${source}$`), params, fn };
 }
 
-function lambdaContext(requestId: string, name: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: `realtone-${name}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:realtone-${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/realtone-${name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 29_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
+/** The Lambda context: one small object per request, the constant parts on the prototype. */
+class LocalContext implements Context {
+  callbackWaitsForEmptyEventLoop = false;
+  functionVersion = '$LATEST';
+  memoryLimitInMB = '512';
+  logStreamName = 'local';
+  functionName: string;
+  invokedFunctionArn: string;
+  logGroupName: string;
+  constructor(
+    name: string,
+    public awsRequestId: string,
+  ) {
+    this.functionName = `realtone-${name}`;
+    this.invokedFunctionArn = `arn:aws:lambda:local:000000000000:function:realtone-${name}`;
+    this.logGroupName = `/aws/lambda/realtone-${name}`;
+  }
+  getRemainingTimeInMillis() {
+    return 29_000;
+  }
+  done() {}
+  fail() {}
+  succeed() {}
+}
+
+/** requestContext.time changes once a second; formatting a Date per request is measurable. */
+let clockSecond = -1;
+let clockText = '';
+function requestTime(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second !== clockSecond) {
+    clockSecond = second;
+    clockText = new Date(epochMs).toUTCString();
+  }
+  return clockText;
+}
+
+/** Lower-cased header map; repeated headers joined with commas, as API Gateway's payload 2.0 does. */
+function readHeaders(raw: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const key = raw[i]!.toLowerCase();
+    const previous = headers[key];
+    headers[key] = previous === undefined ? raw[i + 1]! : `${previous},${raw[i + 1]!}`;
+  }
+  return headers;
+}
+
+function queryParameters(query: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(query)) out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
+  return out;
+}
+
+function decodeParam(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined; // malformed %-escape: API Gateway answers such a path with 400
+  }
 }
 
 export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }[], webOrigins: string[]) {
-  const compiled = routes.map((r) => compile(r.route, r.fn));
-  const cors = (origin: string | undefined): Record<string, string> =>
-    origin && webOrigins.includes(origin)
-      ? {
-          'access-control-allow-origin': origin,
-          'access-control-allow-headers': 'authorization,content-type,idempotency-key',
-          'access-control-allow-methods': 'GET,POST,DELETE,OPTIONS',
-          'access-control-expose-headers': 'retry-after,location',
-          'access-control-max-age': '600',
-          vary: 'origin',
-        }
-      : {};
+  const byMethod = new Map<string, CompiledRoute[]>();
+  const all: CompiledRoute[] = [];
+  for (const r of routes) {
+    const compiled = compile(r.route, r.fn);
+    all.push(compiled);
+    byMethod.set(r.route.method, [...(byMethod.get(r.route.method) ?? []), compiled]);
+  }
+  const corsHeaders = [
+    'access-control-allow-headers',
+    'authorization,content-type,idempotency-key',
+    'access-control-allow-methods',
+    'GET,POST,DELETE,OPTIONS',
+    'access-control-expose-headers',
+    'retry-after,location',
+    'access-control-max-age',
+    '600',
+    'vary',
+    'origin',
+  ];
 
-  return http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const origin = req.headers.origin;
-    const send = (status: number, headers: Record<string, string>, body?: string | Buffer) => {
-      // A known length, as API Gateway sends it: without it Node falls back to chunked framing (extra writes).
-      // 204 and 304 carry no body and must not carry a Content-Length either (RFC 9110 §8.6).
-      const length =
-        status === 204 || status === 304 ? {} : { 'content-length': String(Buffer.byteLength(body ?? '')) };
-      res.writeHead(status, { ...headers, ...cors(origin), ...length });
-      res.end(body);
-    };
-    if (req.method === 'OPTIONS') return send(204, {});
-    const candidates = compiled.filter((r) => r.pattern.test(url.pathname));
-    const route = candidates.find((r) => r.method === req.method);
-    if (!route) {
-      const status = candidates.length ? 405 : 404;
-      return send(
-        status,
-        { 'content-type': 'application/json' },
-        JSON.stringify({ message: status === 404 ? 'Not Found' : 'Method Not Allowed' }),
-      );
-    }
-    let body = EMPTY;
-    // Requests without a body (polls) skip the stream machinery entirely.
-    if (
-      req.headers['content-length'] !== '0' &&
-      (req.headers['content-length'] || req.headers['transfer-encoding'])
-    ) {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_BODY) {
-          return send(413, { 'content-type': 'application/json' }, '{"message":"Request Entity Too Large"}');
-        }
-        chunks.push(chunk as Buffer);
+  function send(
+    res: http.ServerResponse,
+    origin: string | undefined,
+    status: number,
+    headers: string[],
+    body?: string | Buffer,
+  ) {
+    if (origin !== undefined && webOrigins.includes(origin))
+      headers.push('access-control-allow-origin', origin, ...corsHeaders);
+    // A known length, as API Gateway sends it: without it Node falls back to chunked framing (extra writes).
+    // 204 and 304 carry no body and must not carry a Content-Length either (RFC 9110 §8.6).
+    if (status !== 204 && status !== 304)
+      headers.push('content-length', String(body === undefined ? 0 : Buffer.byteLength(body)));
+    res.writeHead(status, headers);
+    res.end(body);
+  }
+
+  const gatewayError = (res: http.ServerResponse, origin: string | undefined, status: number, message: string) =>
+    send(res, origin, status, [...JSON_TYPE], JSON.stringify({ message }));
+
+  function invoke(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    compiled: CompiledRoute,
+    match: RegExpExecArray,
+    rawPath: string,
+    query: string,
+    headers: Record<string, string>,
+    body: Buffer | undefined,
+  ) {
+    let pathParameters: Record<string, string> | undefined;
+    if (compiled.params.length) {
+      pathParameters = {};
+      for (let i = 0; i < compiled.params.length; i++) {
+        const value = decodeParam(match[i + 1]!);
+        if (value === undefined) return gatewayError(res, headers.origin, 400, 'Bad Request');
+        pathParameters[compiled.params[i]!] = value;
       }
-      body = Buffer.concat(chunks);
     }
-    const match = route.pattern.exec(url.pathname)!;
-    const pathParameters = Object.fromEntries(
-      route.params.map((p, i) => [p, decodeURIComponent(match[i + 1]!)]),
-    );
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
     const requestId = randomUUID();
-    const textual = /^(application\/(json|.*\+json)|text\/)/.test(
-      headers['content-type'] ?? 'application/json',
-    );
-    const now = new Date();
+    const now = Date.now();
+    const textual = TEXTUAL.test(headers['content-type'] ?? 'application/json');
     const event: APIGatewayProxyEventV2 = {
       version: '2.0',
-      routeKey: `${route.method} ${route.path}`,
-      rawPath: url.pathname,
-      rawQueryString: url.search.slice(1),
+      routeKey: compiled.routeKey,
+      rawPath,
+      rawQueryString: query,
       headers,
-      ...(url.search ? { queryStringParameters: Object.fromEntries(url.searchParams) } : {}),
-      ...(route.params.length ? { pathParameters } : {}),
       requestContext: {
         accountId: '000000000000',
         apiId: 'local',
         domainName: headers.host ?? '127.0.0.1',
         domainPrefix: 'local',
         http: {
-          method: route.method,
-          path: url.pathname,
+          method: compiled.route.method,
+          path: rawPath,
           protocol: `HTTP/${req.httpVersion}`,
           sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
           userAgent: headers['user-agent'] ?? '',
         },
         requestId,
-        routeKey: `${route.method} ${route.path}`,
+        routeKey: compiled.routeKey,
         stage: '$default',
-        time: now.toUTCString(),
-        timeEpoch: now.getTime(),
+        time: requestTime(now),
+        timeEpoch: now,
       },
-      ...(body.length ? { body: textual ? body.toString('utf8') : body.toString('base64') } : {}),
-      isBase64Encoded: body.length > 0 && !textual,
+      isBase64Encoded: body !== undefined && !textual,
     };
+    if (query) event.queryStringParameters = queryParameters(query);
+    if (pathParameters) event.pathParameters = pathParameters;
+    if (body !== undefined) event.body = textual ? body.toString('utf8') : body.toString('base64');
+    let pending: Promise<APIGatewayProxyStructuredResultV2>;
     try {
-      const result = await route.fn(event, lambdaContext(requestId, route.handler));
-      const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body;
-      const resultHeaders = Object.fromEntries(
-        Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]),
-      );
-      send(result.statusCode ?? 200, { 'apigw-requestid': requestId, ...resultHeaders }, out);
-    } catch {
-      // API Gateway answers an invocation failure with a bare 500.
-      send(500, { 'content-type': 'application/json' }, '{"message":"Internal Server Error"}');
+      pending = compiled.fn(event, new LocalContext(compiled.route.handler, requestId));
+    } catch (error) {
+      pending = Promise.reject(error as Error);
     }
+    pending.then(
+      (result) => {
+        const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body;
+        const flat = ['apigw-requestid', requestId];
+        const resultHeaders = result.headers;
+        if (resultHeaders) for (const key in resultHeaders) flat.push(key, String(resultHeaders[key]));
+        send(res, headers.origin, result.statusCode ?? 200, flat, out);
+      },
+      // API Gateway answers an invocation failure with a bare 500.
+      () => gatewayError(res, headers.origin, 500, 'Internal Server Error'),
+    );
+  }
+
+  function readBody(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    origin: string | undefined,
+    done: (body: Buffer | undefined) => void,
+  ) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        tooLarge = true;
+        gatewayError(res, origin, 413, 'Request Entity Too Large');
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!tooLarge) done(size > 0 ? Buffer.concat(chunks) : undefined);
+    });
+  }
+
+  return http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const query = q < 0 ? '' : url.slice(q + 1);
+    const headers = readHeaders(req.rawHeaders);
+    const origin = headers.origin;
+    if (req.method === 'OPTIONS') return send(res, origin, 204, []);
+    let compiled: CompiledRoute | undefined;
+    let match: RegExpExecArray | null = null;
+    for (const candidate of byMethod.get(req.method ?? '') ?? []) {
+      match = candidate.pattern.exec(rawPath);
+      if (match) {
+        compiled = candidate;
+        break;
+      }
+    }
+    if (!compiled || !match) {
+      const otherMethod = all.some((r) => r.pattern.test(rawPath));
+      return gatewayError(res, origin, otherMethod ? 405 : 404, otherMethod ? 'Method Not Allowed' : 'Not Found');
+    }
+    const length = headers['content-length'];
+    const hasBody = length !== undefined ? length !== '0' : headers['transfer-encoding'] !== undefined;
+    if (!hasBody) return invoke(req, res, compiled, match, rawPath, query, headers, undefined);
+    const route = compiled;
+    const found = match;
+    readBody(req, res, origin, (body) => invoke(req, res, route, found, rawPath, query, headers, body));
   });
 }

@@ -43,7 +43,9 @@ export async function startStackProcess(
   };
   for (const key of Object.keys(childEnv)) if (childEnv[key] === undefined) delete childEnv[key];
   delete childEnv.VITEST; // the stack is a product process, not a test
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/main.ts'], {
+  // STACK_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the stack under a benchmark's load.
+  const nodeArgs = (process.env.STACK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'functions/local/main.ts'], {
     cwd: ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,4 @@
+import { LogLevelThreshold } from '@aws-lambda-powertools/logger';
 import type middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { getLogger } from '../../shared/logger.ts';
@@ -5,6 +6,11 @@ import { isRealToneError } from '../../shared/errors.ts';
 import { problem, type HttpEvent, type HttpResult } from '../http.ts';
 
 const log = getLogger('api');
+/**
+ * Read once: at WARN and above the access-log line is never built. (Powertools' `level` getter itself reads the
+ * environment on every call, which is measurable per request.)
+ */
+const accessLog = log.level <= LogLevelThreshold.INFO;
 
 /**
  * Turns every error into RFC 9457 problem+json and logs the request (route, status, latency, request id; never
@@ -19,9 +25,10 @@ export function problemErrors<C extends Context = Context>(): middy.MiddlewareOb
   const started = new WeakMap<object, number>();
   return {
     before: (request) => {
-      started.set(request, performance.now());
+      if (accessLog) started.set(request, performance.now());
     },
     after: (request) => {
+      if (!accessLog) return;
       log.info('request', {
         route: request.event.routeKey,
         status: request.response?.statusCode,
@@ -45,7 +52,7 @@ export function problemErrors<C extends Context = Context>(): middy.MiddlewareOb
           error: (error as Error)?.message,
           stack: (error as Error)?.stack,
         });
-      else log.info('request rejected', fields);
+      else if (accessLog) log.info('request rejected', fields);
     },
   };
 }
