@@ -1,4 +1,5 @@
 import type { CachedJob, StatusCache } from '../ports/cache.ts';
+import { decodeCachedJob, encodeCachedJob } from './cached-job-codec.ts';
 
 /**
  * In-process cache behind the StatusCache port, for the local stack when no Redis is configured. Same semantics
@@ -18,12 +19,12 @@ export class MemoryStatusCache implements StatusCache {
 
   async get(jobId: string): Promise<CachedJob | undefined> {
     const entry = this.live(jobId);
-    // Stored as JSON so callers never share mutable objects, exactly as with Redis.
-    return entry ? (JSON.parse(entry.value) as CachedJob) : undefined;
+    // Stored encoded, as in Redis, so callers never share mutable objects.
+    return entry ? decodeCachedJob(jobId, entry.value) : undefined;
   }
 
   async put(job: CachedJob, ttlSeconds: number): Promise<void> {
-    this.entries.set(job.id, { value: JSON.stringify(job), expires: Date.now() + ttlSeconds * 1000 });
+    this.entries.set(job.id, { value: encodeCachedJob(job), expires: Date.now() + ttlSeconds * 1000 });
   }
 
   async putIfAbsent(job: CachedJob, ttlSeconds: number): Promise<void> {

@@ -10,10 +10,15 @@ const SECURITY_HEADERS = {
 };
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return rawJson(statusCode, JSON.stringify(body), headers);
+}
+
+/** A response whose body is JSON serialised already (a cached job view). */
+export function rawJson(statusCode: number, body: string, headers?: Record<string, string>): HttpResult {
   return {
     statusCode,
     headers: { 'content-type': 'application/json', ...SECURITY_HEADERS, ...headers },
-    body: JSON.stringify(body),
+    body,
   };
 }
 

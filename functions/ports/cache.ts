@@ -1,18 +1,17 @@
 import type { JobStatus } from './jobs.ts';
-import type { AnalysisResult } from '../core/detection/analyze.ts';
 
-/** What the status cache holds per job: enough to answer a poll without touching Postgres. */
+/**
+ * What the status cache holds per job: enough to answer a poll without touching Postgres. The public view is
+ * serialised once, by the writer: a poll checks the owner and returns `view` as the response body as it is, with no
+ * JSON parse and re-serialisation per request (together most of a warm poll's own CPU).
+ */
 export interface CachedJob {
   id: string;
+  /** Checked against the caller on every read: a cached job is never served to another user. */
   userId: string;
-  filename: string;
-  createdAt: string;
   status: JobStatus;
-  progress: { chunks_done: number; chunks_total: number | null };
-  result: AnalysisResult | null;
-  error: { code: string; message: string } | null;
-  timings: Record<string, number> | null;
-  updatedAt: string;
+  /** JSON of the job's public view (JobView): the exact body of `GET /v1/jobs/{id}`. */
+  view: string;
 }
 
 /** Redis (ElastiCache) in AWS; an in-process map where no Redis is configured locally. */

@@ -16,17 +16,12 @@ afterAll(async () => {
   await redis.quit();
 });
 
+const OWNER = '11111111-1111-4111-8111-111111111111';
 const job = (id: string, status: CachedJob['status']): CachedJob => ({
   id,
-  userId: 'u',
-  filename: 'a.wav',
-  createdAt: new Date(0).toISOString(),
+  userId: OWNER,
   status,
-  progress: { chunks_done: 0, chunks_total: null },
-  result: null,
-  error: null,
-  timings: null,
-  updatedAt: new Date(0).toISOString(),
+  view: JSON.stringify({ id, status, note: 'spaces and "quotes" survive' }),
 });
 
 describe('RedisStatusCache', () => {
@@ -34,11 +29,23 @@ describe('RedisStatusCache', () => {
     const cache = new RedisStatusCache(redis, prefix);
     await cache.put(job('j1', 'processing'), 60);
     await cache.putIfAbsent(job('j1', 'awaiting_upload'), 60);
-    expect((await cache.get('j1'))!.status).toBe('processing');
+    expect(await cache.get('j1')).toEqual(job('j1', 'processing'));
+    expect(await redis.get(`${prefix}job:j1`)).toBe(`${OWNER} processing ${job('j1', 'processing').view}`);
     expect(await redis.ttl(`${prefix}job:j1`)).toBeGreaterThan(55);
     await cache.delete('j1');
     expect(await cache.get('j1')).toBeUndefined();
     await cache.ping();
+  });
+
+  it('treats a value it did not write as a miss and removes it, so a fill can replace it', async () => {
+    const cache = new RedisStatusCache(redis, prefix);
+    for (const bad of ['{"id":"j2"}', `${OWNER} done {"x":1}`, `${OWNER} completed not-json`, 'nospace']) {
+      await redis.set(`${prefix}job:j2`, bad, 'EX', 60);
+      expect(await cache.get('j2')).toBeUndefined();
+      expect(await redis.exists(`${prefix}job:j2`)).toBe(0);
+    }
+    await cache.putIfAbsent(job('j2', 'completed'), 60);
+    expect((await cache.get('j2'))!.status).toBe('completed');
   });
 });
 

@@ -1,11 +1,13 @@
 import { getJob } from '../../core/jobs/get-job.ts';
 import { TERMINAL } from '../../ports/jobs.ts';
-import { json } from '../http.ts';
+import { rawJson } from '../http.ts';
 import { userRoute } from '../handler.ts';
+
+const POLL_AGAIN = { 'retry-after': '2' };
 
 /** GET /v1/jobs/{id} → 200 job view (owner only; anyone else gets 404). Retry-After while the job runs. */
 export const handler = userRoute(async (event, deps, userId) => {
-  const view = await getJob(
+  const job = await getJob(
     {
       jobs: deps.jobs,
       cache: deps.cache,
@@ -15,6 +17,5 @@ export const handler = userRoute(async (event, deps, userId) => {
     userId,
     event.pathParameters?.id ?? '',
   );
-  const headers: Record<string, string> = TERMINAL.includes(view.status) ? {} : { 'retry-after': '2' };
-  return json(200, view, headers);
+  return rawJson(200, job.json, TERMINAL.includes(job.status) ? undefined : POLL_AGAIN);
 });

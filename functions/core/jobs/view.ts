@@ -27,33 +27,23 @@ export interface JobView {
   timings: Record<string, number> | null;
 }
 
-export function toCached(job: JobRecord): CachedJob {
+export function toView(job: JobRecord): JobView {
   return {
     id: job.id,
-    userId: job.userId,
-    filename: job.filename,
-    createdAt: job.createdAt.toISOString(),
     status: job.status,
+    filename: job.filename,
+    created_at: job.createdAt.toISOString(),
+    updated_at: job.updatedAt.toISOString(),
     progress: { chunks_done: job.chunksDone, chunks_total: job.chunksTotal },
     result: job.result,
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
     timings: job.timings,
-    updatedAt: job.updatedAt.toISOString(),
   };
 }
 
-export function toView(job: CachedJob): JobView {
-  return {
-    id: job.id,
-    status: job.status,
-    filename: job.filename,
-    created_at: job.createdAt,
-    updated_at: job.updatedAt,
-    progress: job.progress,
-    result: job.result,
-    error: job.error,
-    timings: job.timings,
-  };
+/** The cache entry of a job: its owner, its status and its view serialised once. */
+export function toCached(job: JobRecord): CachedJob {
+  return { id: job.id, userId: job.userId, status: job.status, view: JSON.stringify(toView(job)) };
 }
 
 /** One line of the history: the verdict without the chunk list. */

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getJob } from '../../../functions/core/jobs/get-job.ts';
-import { AWAITING_TTL_SECONDS } from '../../../functions/core/jobs/view.ts';
+import { AWAITING_TTL_SECONDS, toCached } from '../../../functions/core/jobs/view.ts';
 import { NotFoundError } from '../../../functions/shared/errors.ts';
 import { MemoryCache, MemoryJobs, MemoryStore } from './doubles.ts';
 
@@ -46,8 +46,28 @@ describe('getJob', () => {
 
   it('does not overwrite a newer cached state on a miss fill', async () => {
     await getJob(deps, OWNER, JOB);
-    const cached = deps.cache.entries.get(JOB)!.job;
-    await deps.cache.put({ ...cached, status: 'completed' }, 3600);
-    expect((await getJob(deps, OWNER, JOB)).status).toBe('completed');
+    const newer = { ...deps.jobs.jobs.get(JOB)!, status: 'completed' as const };
+    await deps.cache.put(toCached(newer), 3600);
+    const job = await getJob(deps, OWNER, JOB);
+    expect(job.status).toBe('completed');
+    expect(JSON.parse(job.json)).toMatchObject({ id: JOB, status: 'completed', filename: 'a.wav' });
+  });
+
+  it('answers a warm poll with the cached view as it is, identical to the cold answer', async () => {
+    const cold = await getJob(deps, OWNER, JOB);
+    expect(deps.cache.entries.has(JOB)).toBe(true);
+    const warm = await getJob(deps, OWNER, JOB);
+    expect(warm).toEqual(cold);
+    expect(JSON.parse(warm.json)).toEqual({
+      id: JOB,
+      status: 'awaiting_upload',
+      filename: 'a.wav',
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+      progress: { chunks_done: 0, chunks_total: null },
+      result: null,
+      error: null,
+      timings: null,
+    });
   });
 });

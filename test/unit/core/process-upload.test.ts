@@ -73,7 +73,9 @@ describe('processUpload', () => {
       jobId: id,
       code: 'corrupt_audio',
     });
-    expect(deps.cache.entries.get(id)!.job.error!.code).toBe('corrupt_audio');
+    const cached = deps.cache.entries.get(id)!.job;
+    expect(cached.status).toBe('failed');
+    expect(JSON.parse(cached.view).error.code).toBe('corrupt_audio');
   });
 
   it('fails an object larger than declared as too_large, without decoding it', async () => {
