@@ -37,23 +37,25 @@ function expectChunksCover(
 
 export function pipelineScenario(
   stackEnv: () => Record<string, string | undefined>,
-  afterStop?: (stack: StackProcess) => Promise<void>,
+  /** Checks after the stack stopped; `email` is the scenario's user, whose jobs are the scenario's own. */
+  afterStop?: (stack: StackProcess, email: string) => Promise<void>,
 ) {
   let stack: StackProcess;
   let client: ApiClient;
+  let email: string;
 
   beforeAll(async () => {
     // The fixture model unless the variant runs the default detector (stackEnv sets MODEL_MANIFEST: undefined).
     stack = await startStackProcess({ MODEL_MANIFEST: FIXTURE_MODEL, ...stackEnv() });
     client = new ApiClient(stack.api);
-    await client.signUp();
+    email = await client.signUp();
   });
 
   afterAll(async () => {
     if (!stack) return;
     const code = await stack.stop('SIGTERM');
     expect(code, stack.output()).toBe(0);
-    await afterStop?.(stack);
+    await afterStop?.(stack, email);
   });
 
   async function upload(file: string, contentType: string, bytes?: Uint8Array) {

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import pg from 'pg';
 import { describe, expect, inject } from 'vitest';
 import { pipelineScenario } from './pipeline-scenario.ts';
@@ -10,28 +10,36 @@ describe('end to end on the local stack with the real Postgres and Redis', () =>
       REDIS_URL: inject('redisUrl'),
       REDIS_KEY_PREFIX: `${inject('redisPrefix')}e2e:`,
     }),
-    async () => {
-      // After a SIGTERM drain no job may be left in `processing`.
+    async (_stack, email) => {
+      // After a SIGTERM drain none of this scenario's jobs may be left in `processing`. (Only its own user's: other
+      // test files share this run's database, and the drain test has a job in flight on purpose.)
       const client = new pg.Client({ connectionString: inject('databaseUrl') });
       await client.connect();
-      const { rows } = await client.query(
-        "SELECT count(*)::int AS n FROM detection_jobs WHERE status = 'processing'",
-      );
-      const { rows: done } = await client.query(
-        "SELECT count(*)::int AS n FROM detection_jobs WHERE status = 'completed'",
-      );
+      const count = async (status: string) =>
+        (
+          await client.query(
+            `SELECT count(*)::int AS n FROM detection_jobs j JOIN users u ON u.id = j.user_id
+             WHERE lower(u.email) = lower($1) AND j.status = $2`,
+            [email, status],
+          )
+        ).rows;
+      const rows = await count('processing');
+      const done = await count('completed');
       await client.end();
       expect(rows[0].n).toBe(0);
       expect(done[0].n).toBeGreaterThanOrEqual(4);
       // Finished jobs were written through to Redis under this run's prefix, with a TTL.
-      const redis = new Redis(inject('redisUrl'));
+      const redis = await createClient({ url: inject('redisUrl') }).connect();
       const keys = await redis.keys(`${inject('redisPrefix')}e2e:job:*`);
       const ttl = keys.length ? await redis.ttl(keys[0]!) : -2;
-      const cached = keys.length ? JSON.parse((await redis.get(keys[0]!))!) : undefined;
-      await redis.quit();
+      // `{owner} {status} {view JSON}` (docs/data-model.md)
+      const [owner, status, ...view] = keys.length ? (await redis.get(keys[0]!))!.split(' ') : [];
+      await redis.close();
       expect(keys.length).toBeGreaterThanOrEqual(6);
       expect(ttl).toBeGreaterThan(0);
-      expect(['completed', 'failed']).toContain(cached.status);
+      expect(owner).toMatch(/^[0-9a-f-]{36}$/);
+      expect(['completed', 'failed']).toContain(status);
+      expect(JSON.parse(view.join(' ')).status).toBe(status);
     },
   );
 });
