@@ -1,7 +1,7 @@
 /**
  * Polling cost: autocannon with 50 concurrent clients against GET /v1/jobs/{id} (a finished job, served from the
  * warm cache through the local API Gateway adapter, middy, JWT check and the handler), and against a bare Node HTTP
- * server returning the same JSON bytes, in the same run, alternating ROUNDS times. The figure is the median of the
+ * server returning the same JSON bytes, in the same run, alternating ROUNDS times (default 5). The figure is the median of the
  * per-round throughput ratios (target ≥ 0.5); api/bare_node_http show the last round.
  *
  *   npm run bench:api            # Redis on 127.0.0.1 as the cache (as in AWS), embedded PGlite
@@ -16,7 +16,7 @@ import { ROOT, startStackProcess } from '../test/support/local-stack-process.ts'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /**
  * BENCH_PIN=1: the server under test (stack or bare) gets CPU 1 and this process (autocannon) CPU 0, so neither
@@ -79,9 +79,18 @@ try {
   // Warm both servers (JIT, connection pools) before measuring.
   await autocannon({ url: jobUrl, connections: CONNECTIONS, duration: 2, headers: auth });
   await autocannon({ url: bareUrl, connections: CONNECTIONS, duration: 2 });
-  // Alternate the two targets so that load from other processes on the machine hits both alike.
+  // Alternate the two targets, and which goes first (A B, B A, ...), so that drift in the machine's speed (other
+  // tenants, frequency) hits both alike.
   const rounds: { api: autocannon.Result; bare: autocannon.Result }[] = [];
-  for (let i = 0; i < ROUNDS; i++) rounds.push({ api: await run(jobUrl, auth), bare: await run(bareUrl) });
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i % 2 === 0) {
+      const api = await run(jobUrl, auth);
+      rounds.push({ api, bare: await run(bareUrl) });
+    } else {
+      const bare = await run(bareUrl);
+      rounds.push({ bare, api: await run(jobUrl, auth) });
+    }
+  }
   const ratios = rounds.map((r) => r.api.requests.average / r.bare.requests.average).sort((a, b) => a - b);
   const api = rounds[rounds.length - 1]!.api;
   const baseline = rounds[rounds.length - 1]!.bare;

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import type { TestProject } from 'vitest/node';
 
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -32,11 +32,12 @@ export default async function setup(project: TestProject) {
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
   const redisPrefix = `rt:test:${id}:`;
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect().catch((error) => {
-    throw new Error(`tests need Redis at ${REDIS_URL}: ${(error as Error).message}`);
+  const redis = createClient({ url: REDIS_URL, socket: { reconnectStrategy: false, connectTimeout: 3000 } });
+  redis.on('error', () => undefined);
+  await redis.connect().catch((error: Error) => {
+    throw new Error(`tests need Redis at ${REDIS_URL}: ${error.message}`);
   });
-  await redis.quit();
+  await redis.close();
 
   project.provide('databaseUrl', url.toString());
   project.provide('adminDatabaseUrl', ADMIN_URL);
@@ -48,13 +49,13 @@ export default async function setup(project: TestProject) {
     await client.connect();
     await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     await client.end();
-    const r = new Redis(REDIS_URL);
+    const r = await createClient({ url: REDIS_URL }).connect();
     let cursor = '0';
     do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
+      const { cursor: next, keys } = await r.scan(cursor, { MATCH: `${redisPrefix}*`, COUNT: 500 });
       cursor = next;
-      if (keys.length) await r.del(...keys);
+      if (keys.length) await r.del(keys);
     } while (cursor !== '0');
-    await r.quit();
+    await r.close();
   };
 }

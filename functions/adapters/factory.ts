@@ -2,7 +2,6 @@
  * Builds adapters from typed configuration. The local stack and AWS differ only in endpoints and in the cache
  * driver; the code paths are the same.
  */
-import { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { ConfigOf } from '../shared/config.ts';
 import type { StatusCache } from '../ports/cache.ts';
@@ -10,6 +9,7 @@ import type { RateLimiter } from '../ports/rate-limit.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { MemoryStatusCache } from './memory-status-cache.ts';
 import { createPool } from './postgres/pool.ts';
+import { RedisConnection } from './redis-connection.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import { RedisStatusCache } from './redis-status-cache.ts';
 import { S3ObjectStore, createS3Client } from './s3-object-store.ts';
@@ -27,21 +27,11 @@ export function keyValueFromConfig(c: ConfigOf<'cache'>): {
     memory ??= { cache: new MemoryStatusCache(), limiter: new MemoryRateLimiter() };
     return { ...memory, close: async () => undefined };
   }
-  // Auto-pipelining sends the commands issued in one event-loop tick in one write: a process serving many
-  // concurrent polls (the local adapter, a container) spent a third of its CPU in per-command socket writes.
-  const redis = new Redis(c.REDIS_URL!, {
-    maxRetriesPerRequest: 2,
-    connectTimeout: 3000,
-    enableAutoPipelining: true,
-  });
-  // Connection errors surface on commands; the client reconnects by itself.
-  redis.on('error', () => undefined);
+  const redis = new RedisConnection(c.REDIS_URL!);
   return {
     cache: new RedisStatusCache(redis, c.REDIS_KEY_PREFIX),
     limiter: new RedisRateLimiter(redis, c.REDIS_KEY_PREFIX),
-    close: async () => {
-      await redis.quit().catch(() => redis.disconnect());
-    },
+    close: () => redis.close(),
   };
 }
 

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { CachedJob, StatusCache } from '../ports/cache.ts';
 import { decodeCachedJob, encodeCachedJob } from './cached-job-codec.ts';
+import type { RedisConnection } from './redis-connection.ts';
 
 /**
  * Key design (docs/data-model.md): `{prefix}job:{jobId}` → `{owner id} {status} {view JSON}`, with a TTL. The owner's
@@ -8,7 +8,7 @@ import { decodeCachedJob, encodeCachedJob } from './cached-job-codec.ts';
  */
 export class RedisStatusCache implements StatusCache {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly prefix: string,
   ) {}
 
@@ -17,27 +17,31 @@ export class RedisStatusCache implements StatusCache {
   }
 
   async get(jobId: string): Promise<CachedJob | undefined> {
-    const raw = await this.redis.get(this.key(jobId));
+    const key = this.key(jobId);
+    const raw = await this.redis.run((c) => c.get(key));
     if (raw === null) return undefined;
     const job = decodeCachedJob(jobId, raw);
     // Not ours (or damaged): drop it, so the caller's fill from Postgres replaces it instead of missing for a day.
-    if (!job) await this.redis.del(this.key(jobId));
+    if (!job) await this.redis.run((c) => c.del(key));
     return job;
   }
 
   async put(job: CachedJob, ttlSeconds: number): Promise<void> {
-    await this.redis.set(this.key(job.id), encodeCachedJob(job), 'EX', ttlSeconds);
+    const key = this.key(job.id);
+    await this.redis.run((c) => c.set(key, encodeCachedJob(job), { EX: ttlSeconds }));
   }
 
   async putIfAbsent(job: CachedJob, ttlSeconds: number): Promise<void> {
-    await this.redis.set(this.key(job.id), encodeCachedJob(job), 'EX', ttlSeconds, 'NX');
+    const key = this.key(job.id);
+    await this.redis.run((c) => c.set(key, encodeCachedJob(job), { EX: ttlSeconds, NX: true }));
   }
 
   async delete(jobId: string): Promise<void> {
-    await this.redis.del(this.key(jobId));
+    const key = this.key(jobId);
+    await this.redis.run((c) => c.del(key));
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await this.redis.run((c) => c.ping());
   }
 }

@@ -94,6 +94,7 @@ function queryParameters(query: string): Record<string, string> {
 }
 
 function decodeParam(value: string): string | undefined {
+  if (!value.includes('%')) return value; // the common case (a UUID) needs no decoding
   try {
     return decodeURIComponent(value);
   } catch {
@@ -139,8 +140,12 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     res.end(body);
   }
 
-  const gatewayError = (res: http.ServerResponse, origin: string | undefined, status: number, message: string) =>
-    send(res, origin, status, [...JSON_TYPE], JSON.stringify({ message }));
+  const gatewayError = (
+    res: http.ServerResponse,
+    origin: string | undefined,
+    status: number,
+    message: string,
+  ) => send(res, origin, status, [...JSON_TYPE], JSON.stringify({ message }));
 
   function invoke(
     req: http.IncomingMessage,
@@ -255,7 +260,12 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     }
     if (!compiled || !match) {
       const otherMethod = all.some((r) => r.pattern.test(rawPath));
-      return gatewayError(res, origin, otherMethod ? 405 : 404, otherMethod ? 'Method Not Allowed' : 'Not Found');
+      return gatewayError(
+        res,
+        origin,
+        otherMethod ? 405 : 404,
+        otherMethod ? 'Method Not Allowed' : 'Not Found',
+      );
     }
     const length = headers['content-length'];
     const hasBody = length !== undefined ? length !== '0' : headers['transfer-encoding'] !== undefined;

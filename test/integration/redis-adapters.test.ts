@@ -1,19 +1,23 @@
 /** The Redis adapters against the real server on 127.0.0.1, under this run's key prefix. */
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { RedisConnection } from '../../functions/adapters/redis-connection.ts';
 import { RedisRateLimiter } from '../../functions/adapters/redis-rate-limiter.ts';
 import { RedisStatusCache } from '../../functions/adapters/redis-status-cache.ts';
 import type { CachedJob } from '../../functions/ports/cache.ts';
 
-let redis: Redis;
+let connection: RedisConnection;
+let redis: ReturnType<typeof createClient>; // a second, plain client to look at what the adapters stored
 let prefix: string;
 
-beforeAll(() => {
-  redis = new Redis(inject('redisUrl'));
+beforeAll(async () => {
+  connection = new RedisConnection(inject('redisUrl'));
+  redis = await createClient({ url: inject('redisUrl') }).connect();
   prefix = `${inject('redisPrefix')}adapters:`;
 });
 afterAll(async () => {
-  await redis.quit();
+  await connection.close();
+  await redis.close();
 });
 
 const OWNER = '11111111-1111-4111-8111-111111111111';
@@ -26,7 +30,7 @@ const job = (id: string, status: CachedJob['status']): CachedJob => ({
 
 describe('RedisStatusCache', () => {
   it('stores jobs under the prefix with a TTL; the NX fill never overwrites', async () => {
-    const cache = new RedisStatusCache(redis, prefix);
+    const cache = new RedisStatusCache(connection, prefix);
     await cache.put(job('j1', 'processing'), 60);
     await cache.putIfAbsent(job('j1', 'awaiting_upload'), 60);
     expect(await cache.get('j1')).toEqual(job('j1', 'processing'));
@@ -38,9 +42,9 @@ describe('RedisStatusCache', () => {
   });
 
   it('treats a value it did not write as a miss and removes it, so a fill can replace it', async () => {
-    const cache = new RedisStatusCache(redis, prefix);
+    const cache = new RedisStatusCache(connection, prefix);
     for (const bad of ['{"id":"j2"}', `${OWNER} done {"x":1}`, `${OWNER} completed not-json`, 'nospace']) {
-      await redis.set(`${prefix}job:j2`, bad, 'EX', 60);
+      await redis.set(`${prefix}job:j2`, bad, { EX: 60 });
       expect(await cache.get('j2')).toBeUndefined();
       expect(await redis.exists(`${prefix}job:j2`)).toBe(0);
     }
@@ -49,9 +53,22 @@ describe('RedisStatusCache', () => {
   });
 });
 
+describe('RedisConnection', () => {
+  it('fails commands (never hangs) when Redis cannot be reached, so callers fall back', async () => {
+    const down = new RedisConnection('redis://127.0.0.1:1'); // nothing listens on port 1
+    const started = Date.now();
+    await expect(new RedisStatusCache(down, prefix).get('j')).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000); // the first-connection wait is bounded (3 s)
+    const again = Date.now();
+    await expect(new RedisRateLimiter(down, prefix).hit('k', 3, 60)).rejects.toThrow();
+    expect(Date.now() - again).toBeLessThan(500); // afterwards: at once
+    await down.close();
+  });
+});
+
 describe('RedisRateLimiter', () => {
   it('counts per key within a window and resets', async () => {
-    const limiter = new RedisRateLimiter(redis, prefix);
+    const limiter = new RedisRateLimiter(connection, prefix);
     const results = [];
     for (let i = 0; i < 4; i++) results.push((await limiter.hit('k', 3, 60)).allowed);
     expect(results).toEqual([true, true, true, false]);

@@ -54,7 +54,10 @@ describe('local API Gateway adapter', () => {
       queryStringParameters: { status: 'queued,failed', limit: '5' },
       pathParameters: { id: 'a b' },
       isBase64Encoded: false,
-      requestContext: { http: { method: 'GET', path: '/v1/jobs/a%20b', sourceIp: '127.0.0.1' }, stage: '$default' },
+      requestContext: {
+        http: { method: 'GET', path: '/v1/jobs/a%20b', sourceIp: '127.0.0.1' },
+        stage: '$default',
+      },
     });
     expect(event.headers['x-trace']).toBe('one');
     expect(event.requestContext.http.userAgent).toBe('vitest');
