@@ -1,7 +1,7 @@
 /**
  * One Redis (ElastiCache) connection per process, shared by the status cache and the rate limiter, with node-redis
- * (the `redis` package). Chosen over ioredis by measurement: a GET costs ~4 µs of CPU here against ~14 µs
- * (50 concurrent callers, `bench/README.md`), and the warm poll is one GET.
+ * (the `redis` package). Chosen over ioredis by measurement: a GET cost ~4 µs of CPU against ~14 µs (50 concurrent
+ * callers, measured ad hoc when switching; docs/api.md), and the warm poll is one GET (`npm run bench:api`).
  *
  * Failure behaviour: the first connection is waited for (up to CONNECT_TIMEOUT_MS), so a cold start does not fail
  * its first commands; after that, while the client reconnects, commands fail at once (no offline queue) instead of
