@@ -204,17 +204,19 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     } catch (error) {
       pending = Promise.reject(error as Error);
     }
-    pending.then(
-      (result) => {
+    pending
+      .then((result) => {
         const out = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : result.body;
         const flat = ['apigw-requestid', requestId];
         const resultHeaders = result.headers;
         if (resultHeaders) for (const key in resultHeaders) flat.push(key, String(resultHeaders[key]));
         send(res, headers.origin, result.statusCode ?? 200, flat, out);
-      },
-      // API Gateway answers an invocation failure with a bare 500.
-      () => gatewayError(res, headers.origin, 500, 'Internal Server Error'),
-    );
+      })
+      .catch(() => {
+        // API Gateway answers an invocation failure, or a result it cannot send (an invalid header), with a bare 500.
+        if (res.headersSent) res.destroy();
+        else gatewayError(res, headers.origin, 500, 'Internal Server Error');
+      });
   }
 
   function readBody(

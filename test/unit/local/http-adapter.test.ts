@@ -107,12 +107,15 @@ describe('local API Gateway adapter', () => {
     expect(seen).toHaveLength(0);
   });
 
-  it('turns a failing handler into a bare 500 and decodes base64 results', async () => {
+  it('turns a failing handler or an unsendable result into a bare 500, and decodes base64 results', async () => {
     reply = () => {
       throw new Error('boom');
     };
     const failed = await fetch(`${base}/v1/jobs/x`);
     expect([failed.status, await failed.json()]).toEqual([500, { message: 'Internal Server Error' }]);
+    reply = () => ({ statusCode: 200, body: '{}', headers: { 'x-bad': 'line\r\nbreak' } });
+    const unsendable = await fetch(`${base}/v1/jobs/x`);
+    expect([unsendable.status, await unsendable.json()]).toEqual([500, { message: 'Internal Server Error' }]);
     reply = () => ({ statusCode: 201, isBase64Encoded: true, body: 'AP8B', headers: { 'retry-after': 2 } });
     const binary = await fetch(`${base}/v1/jobs/x`);
     expect(binary.status).toBe(201);
