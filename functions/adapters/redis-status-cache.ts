@@ -21,7 +21,8 @@ export class RedisStatusCache implements StatusCache {
     const raw = await this.redis.run((c) => c.get(key));
     if (raw === null) return undefined;
     const job = decodeCachedJob(jobId, raw);
-    // Not ours (or damaged): drop it, so the caller's fill from Postgres replaces it instead of missing for a day.
+    // Not in this format (an older release wrote it, or it is damaged): drop it, so the caller's fill from Postgres
+    // replaces it instead of missing for a day.
     if (!job) await this.redis.run((c) => c.del(key));
     return job;
   }
