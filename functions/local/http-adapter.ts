@@ -11,6 +11,15 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { RouteDef } from '../api/routes.ts';
+import {
+  decodeParam,
+  functionNames,
+  LocalContext,
+  queryParameters,
+  readHeaders,
+  requestTime,
+  type FunctionNames,
+} from './gateway-request.ts';
 
 export type LambdaHandler = (
   event: APIGatewayProxyEventV2,
@@ -20,6 +29,7 @@ export type LambdaHandler = (
 interface CompiledRoute {
   route: RouteDef;
   routeKey: string;
+  names: FunctionNames;
   pattern: RegExp;
   params: string[];
   fn: LambdaHandler;
@@ -30,76 +40,25 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const TEXTUAL = /^(application\/(json|.*\+json)|text\/)/;
 const JSON_TYPE = ['content-type', 'application/json'];
 
+interface RouteMatch {
+  compiled: CompiledRoute;
+  match: RegExpExecArray;
+}
+
 function compile(route: RouteDef, fn: LambdaHandler): CompiledRoute {
   const params: string[] = [];
   const source = route.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     params.push(name);
     return '([^/]+)';
   });
-  return { route, routeKey: `${route.method} ${route.path}`, pattern: new RegExp(`^${source}$`), params, fn };
-}
-
-/** The Lambda context: one small object per request, the constant parts on the prototype. */
-class LocalContext implements Context {
-  callbackWaitsForEmptyEventLoop = false;
-  functionVersion = '$LATEST';
-  memoryLimitInMB = '512';
-  logStreamName = 'local';
-  functionName: string;
-  invokedFunctionArn: string;
-  logGroupName: string;
-  constructor(
-    name: string,
-    public awsRequestId: string,
-  ) {
-    this.functionName = `realtone-${name}`;
-    this.invokedFunctionArn = `arn:aws:lambda:local:000000000000:function:realtone-${name}`;
-    this.logGroupName = `/aws/lambda/realtone-${name}`;
-  }
-  getRemainingTimeInMillis() {
-    return 29_000;
-  }
-  done() {}
-  fail() {}
-  succeed() {}
-}
-
-/** requestContext.time changes once a second; formatting a Date per request is measurable. */
-let clockSecond = -1;
-let clockText = '';
-function requestTime(epochMs: number): string {
-  const second = Math.floor(epochMs / 1000);
-  if (second !== clockSecond) {
-    clockSecond = second;
-    clockText = new Date(epochMs).toUTCString();
-  }
-  return clockText;
-}
-
-/** Lower-cased header map; repeated headers joined with commas, as API Gateway's payload 2.0 does. */
-function readHeaders(raw: string[]): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < raw.length; i += 2) {
-    const key = raw[i]!.toLowerCase();
-    const previous = headers[key];
-    headers[key] = previous === undefined ? raw[i + 1]! : `${previous},${raw[i + 1]!}`;
-  }
-  return headers;
-}
-
-function queryParameters(query: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of new URLSearchParams(query)) out[k] = out[k] === undefined ? v : `${out[k]},${v}`;
-  return out;
-}
-
-function decodeParam(value: string): string | undefined {
-  if (!value.includes('%')) return value; // the common case (a UUID) needs no decoding
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return undefined; // malformed %-escape: API Gateway answers such a path with 400
-  }
+  return {
+    route,
+    routeKey: `${route.method} ${route.path}`,
+    names: functionNames(route.handler),
+    pattern: new RegExp(`^${source}$`),
+    params,
+    fn,
+  };
 }
 
 export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }[], webOrigins: string[]) {
@@ -147,11 +106,18 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     message: string,
   ) => send(res, origin, status, [...JSON_TYPE], JSON.stringify({ message }));
 
+  function findRoute(method: string, rawPath: string): RouteMatch | undefined {
+    for (const compiled of byMethod.get(method) ?? []) {
+      const match = compiled.pattern.exec(rawPath);
+      if (match) return { compiled, match };
+    }
+    return undefined;
+  }
+
   function invoke(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    compiled: CompiledRoute,
-    match: RegExpExecArray,
+    { compiled, match }: RouteMatch,
     rawPath: string,
     query: string,
     headers: Record<string, string>,
@@ -200,7 +166,7 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     if (body !== undefined) event.body = textual ? body.toString('utf8') : body.toString('base64');
     let pending: Promise<APIGatewayProxyStructuredResultV2>;
     try {
-      pending = compiled.fn(event, new LocalContext(compiled.route.handler, requestId));
+      pending = compiled.fn(event, new LocalContext(compiled.names, requestId));
     } catch (error) {
       pending = Promise.reject(error as Error);
     }
@@ -251,16 +217,8 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     const headers = readHeaders(req.rawHeaders);
     const origin = headers.origin;
     if (req.method === 'OPTIONS') return send(res, origin, 204, []);
-    let compiled: CompiledRoute | undefined;
-    let match: RegExpExecArray | null = null;
-    for (const candidate of byMethod.get(req.method ?? '') ?? []) {
-      match = candidate.pattern.exec(rawPath);
-      if (match) {
-        compiled = candidate;
-        break;
-      }
-    }
-    if (!compiled || !match) {
+    const found = findRoute(req.method ?? '', rawPath);
+    if (!found) {
       const otherMethod = all.some((r) => r.pattern.test(rawPath));
       return gatewayError(
         res,
@@ -271,9 +229,7 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     }
     const length = headers['content-length'];
     const hasBody = length !== undefined ? length !== '0' : headers['transfer-encoding'] !== undefined;
-    if (!hasBody) return invoke(req, res, compiled, match, rawPath, query, headers, undefined);
-    const route = compiled;
-    const found = match;
-    readBody(req, res, origin, (body) => invoke(req, res, route, found, rawPath, query, headers, body));
+    if (!hasBody) return invoke(req, res, found, rawPath, query, headers, undefined);
+    readBody(req, res, origin, (body) => invoke(req, res, found, rawPath, query, headers, body));
   });
 }
