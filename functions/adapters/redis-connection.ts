@@ -8,14 +8,18 @@
  * hanging a request. Callers treat the cache as optional and fall back to Postgres.
  */
 import { createClient } from 'redis';
+import { getLogger } from '../shared/logger.ts';
 
 export type RedisClient = ReturnType<typeof createClient>;
 
 const CONNECT_TIMEOUT_MS = 3000;
+const log = getLogger('redis');
 
 export class RedisConnection {
-  readonly client: RedisClient;
+  private readonly client: RedisClient;
   private readonly firstReady: Promise<void>;
+  /** Set from the first error of an outage until the next `ready`: one warning per outage, not one per retry. */
+  private down = false;
 
   constructor(url: string) {
     this.client = createClient({
@@ -28,8 +32,21 @@ export class RedisConnection {
         reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000),
       },
     });
-    // Connection errors surface on the commands that fail; the client reconnects by itself.
-    this.client.on('error', () => undefined);
+    // The client reconnects by itself and commands fail meanwhile; say so once per outage. (Messages name the host
+    // and the cause, never the password.)
+    this.client.on('error', (error: Error & { code?: string }) => {
+      if (this.down) return;
+      this.down = true;
+      log.warn('redis unavailable: the cache is skipped and polls read Postgres until it is back', {
+        code: 'cache_unavailable',
+        error: error.code ?? error.message,
+      });
+    });
+    this.client.on('ready', () => {
+      if (!this.down) return;
+      this.down = false;
+      log.info('redis reachable again');
+    });
     this.firstReady = new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CONNECT_TIMEOUT_MS);
       timer.unref();

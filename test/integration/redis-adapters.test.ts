@@ -1,6 +1,7 @@
 /** The Redis adapters against the real server on 127.0.0.1, under this run's key prefix. */
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { RedisConnection } from '../../functions/adapters/redis-connection.ts';
 import { RedisRateLimiter } from '../../functions/adapters/redis-rate-limiter.ts';
 import { RedisStatusCache } from '../../functions/adapters/redis-status-cache.ts';
@@ -55,6 +56,7 @@ describe('RedisStatusCache', () => {
 
 describe('RedisConnection', () => {
   it('fails commands (never hangs) when Redis cannot be reached, so callers fall back', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     const down = new RedisConnection('redis://127.0.0.1:1'); // nothing listens on port 1
     const started = Date.now();
     await expect(new RedisStatusCache(down, prefix).get('j')).rejects.toThrow();
@@ -62,6 +64,11 @@ describe('RedisConnection', () => {
     const again = Date.now();
     await expect(new RedisRateLimiter(down, prefix).hit('k', 3, 60)).rejects.toThrow();
     expect(Date.now() - again).toBeLessThan(500); // afterwards: at once
+    // One warning for the outage, with its code, however many reconnection attempts failed meanwhile.
+    const outage = warn.mock.calls.filter(([message]) => String(message).startsWith('redis unavailable'));
+    expect(outage).toHaveLength(1);
+    expect(outage[0]![1]).toMatchObject({ code: 'cache_unavailable', error: 'ECONNREFUSED' });
+    warn.mockRestore();
     await down.close();
   });
 });
