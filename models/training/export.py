@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, MODEL_DIR, WINDOW, normalize_chunk, repeat_pad, runtime_chunks, sha256_file, stable_hash, write_json  # noqa: E402
-from wavlm import WavLMSpoofDetector, count_parameters, estimate_flops, fold_weight_norm, small_config  # noqa: E402
+from wavlm import WavLMSpoofDetector, config_for_checkpoint, count_parameters, estimate_flops, fold_weight_norm  # noqa: E402
 
 STANDARD_DOMAINS = {"", "ai.onnx"}
 
@@ -131,7 +131,7 @@ def main():
 
     torch.set_num_threads(2)
     t0 = time.time()
-    cfg = small_config()
+    cfg = config_for_checkpoint(args.ckpt)
     model = WavLMSpoofDetector(cfg)
     sd = torch.load(args.ckpt, map_location="cpu")
     model.load_state_dict(sd)
