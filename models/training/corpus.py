@@ -8,8 +8,10 @@ and writes per-split int16 shards plus a manifest of every clip.
 Splits are by speaker or voice, never by clip:
   train / val / test : disjoint human speakers and disjoint TTS voices (copy-synthesis inherits the split of
                        the human speaker it was made from)
-  heldout            : one whole human package (ktuberling-data) and one whole TTS engine (flite), never used
-                       for training or model selection; approximates evaluation on unseen sources.
+  heldout            : one whole human package (ktuberling-data) and two flite voices (slt, a statistical
+                       parametric clustergen voice, and kal, a diphone voice), never used for training or
+                       model selection; approximates evaluation on unseen sources. flite's other voices are
+                       split like the festival voices (awb, kal16: train; rms: validation).
 
 Usage: corpus.py --seed 1234 [--scale 1.0]
 """
@@ -66,11 +68,16 @@ FESTIVAL_VOICES = {
     "hindi_NSK_diphone": ("hi", "train"),
     "marathi_NSK_diphone": ("hi", "val"),
 }
-FLITE_VOICES = ["kal", "kal16", "awb", "rms", "slt"]
+# flite voices: (split). kal and kal16 share a speaker with festival's kal_diphone (train), so the held-out
+# pair is slt (clustergen, a voice and speaker seen nowhere) and kal (8 kHz diphone, engine-distinct from festival)
+FLITE_VOICES = {"awb": "train", "kal16": "train", "rms": "val", "slt": "heldout", "kal": "heldout"}
+# synthetic speech made per second of human speech, before balancing: the training split keeps all of it
+# (batches are class-balanced at training time), the evaluation splits are subsampled to equal counts
+SYNTH_RATIO = {"train": 2.0, "val": 1.45, "test": 1.45, "heldout": 1.8}
 CODEC2_MODES = ["3200", "2400", "1600", "1400", "1300", "1200", "700C"]
 # codec conditions applied to both classes (name, ffmpeg encode args, container, probability)
 CODECS = [
-    ("none", None, None, 0.26),
+    ("none", None, None, 0.34),
     ("mp3", ["-c:a", "libmp3lame", "-b:a", "{br}k"], "mp3", 0.14),
     ("vorbis", ["-c:a", "libvorbis", "-q:a", "{q}"], "ogg", 0.12),
     ("opus", ["-c:a", "libopus", "-b:a", "{br}k"], "ogg", 0.12),
@@ -269,19 +276,28 @@ def scm_str(s):
 
 
 def synth_festival(job):
-    """One festival process per voice, synthesising a list of texts."""
+    """One festival process per voice, synthesising a list of texts. A text that crashes festival itself
+    (seen with the Hindi and Marathi front ends) loses only that utterance: the batch resumes after it."""
     voice, texts, tmpdir = job
     os.makedirs(tmpdir, exist_ok=True)
-    lines = ["(voice_%s)" % voice]
-    for i, t in enumerate(texts):
-        wav = os.path.join(tmpdir, "%05d.wav" % i)
-        # unwind-protect: a text festival cannot handle skips that utterance instead of ending the batch
-        lines.append('(unwind-protect (utt.save.wave (utt.synth (Utterance Text %s)) "%s" (quote riff)) nil)' % (scm_str(t), wav))
-    scm = os.path.join(tmpdir, "job.scm")
     enc = "iso-8859-2" if voice.startswith("czech") else ("iso-8859-1" if voice in ("lp_diphone", "pc_diphone", "suo_fi_lj_diphone", "hy_fi_mv_diphone") else "utf-8")
-    with open(scm, "w", encoding=enc, errors="ignore") as f:
-        f.write("\n".join(lines) + "\n")
-    subprocess.run(["festival", "-b", scm], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+    start, crashes = 0, 0
+    while start < len(texts) and crashes < 50:
+        lines = ["(voice_%s)" % voice]
+        for i in range(start, len(texts)):
+            wav = os.path.join(tmpdir, "%05d.wav" % i)
+            # unwind-protect: a text festival cannot handle skips that utterance instead of ending the batch
+            lines.append('(unwind-protect (utt.save.wave (utt.synth (Utterance Text %s)) "%s" (quote riff)) nil)' % (scm_str(texts[i]), wav))
+        scm = os.path.join(tmpdir, "job.scm")
+        with open(scm, "w", encoding=enc, errors="ignore") as f:
+            f.write("\n".join(lines) + "\n")
+        r = subprocess.run(["festival", "-b", scm], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+        if r.returncode == 0:
+            break
+        # festival died: resume after the last utterance it wrote
+        done = [i for i in range(start, len(texts)) if os.path.exists(os.path.join(tmpdir, "%05d.wav" % i))]
+        start = (max(done) + 1 if done else start) + 1
+        crashes += 1
     res = []
     for i in range(len(texts)):
         wav = os.path.join(tmpdir, "%05d.wav" % i)
@@ -429,7 +445,7 @@ def augment(job):
         x = signal.fftconvolve(x, ir)[: len(x)]
         desc["reverb"] = round(rt, 2)
     rms = np.sqrt((x ** 2).mean()) + 1e-9
-    if rng.random() < 0.85:
+    if rng.random() < 0.65:
         kind = str(rng.choice(["white", "pink", "brown"]))
         snr = rng.uniform(12, 55)
         nz = colored_noise(len(x), kind, rng)
@@ -527,6 +543,8 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="fraction of the corpus to build (tests)")
     ap.add_argument("--cap-min", type=float, default=12.0, help="minutes of gross audio per human speaker")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--train-copies", type=int, default=2,
+                    help="connected-stretch arrangements per training speaker/voice, each augmented independently")
     ap.add_argument("--out", default=os.path.join(CACHE, "corpus"))
     args = ap.parse_args()
     t0 = time.time()
@@ -588,28 +606,34 @@ def main():
     clips = []  # dicts with audio + metadata
 
     def add_stretches(unit_list, meta, srs=None):
-        r = np.random.default_rng(stable_hash(seed, "stretch", meta["speaker"]))
-        for y, n in build_stretches(unit_list, r):
-            d = dict(meta)
-            d["audio"] = y
-            d["units"] = n
-            clips.append(d)
+        # training speakers/voices get several arrangements of their units (new unit order, gaps and window
+        # content), each later augmented on its own draw: more distinct examples from the same recordings
+        copies = args.train_copies if meta["split"] == "train" else 1
+        for k in range(copies):
+            r = np.random.default_rng(stable_hash(seed, "stretch", meta["speaker"], *([k] if k else [])))
+            for y, n in build_stretches(unit_list, r):
+                d = dict(meta)
+                d["audio"] = y
+                d["units"] = n
+                d["copy"] = k
+                clips.append(d)
 
     for spk in sorted(human_units):
         pkg = spk_pkg[spk][0]
         nsr = int(np.median(native_sr[spk]))
         add_stretches(human_units[spk], dict(label="human", package=pkg, engine="recording", speaker=spk,
                                              split=split_of[spk], native_sr=nsr, lang=spk.split("/")[-1]))
-    human_secs = defaultdict(float)
+    human_secs = defaultdict(float)  # seconds of distinct human audio (first arrangement only): synthesis budgets
     for c in clips:
-        human_secs[c["split"]] += len(c["audio"]) / SR
+        if c["copy"] == 0:
+            human_secs[c["split"]] += len(c["audio"]) / SR
     log("human stretches: %d; seconds per split %s" % (len(clips), {k: int(v) for k, v in human_secs.items()}))
 
     # ---------------- synthetic speech
     pool_txt = text_pool(src)
     t2 = time.time()
     # budget in seconds of synthetic speech per split (≈ human), by family
-    fam_w = {"espeak-ng": 0.36, "festival": 0.30, "sptk-mlsa": 0.19, "codec2": 0.15}
+    fam_w = {"espeak-ng": 0.32, "festival": 0.30, "flite": 0.08, "sptk-mlsa": 0.17, "codec2": 0.13}
     synth_units = defaultdict(list)  # voice key -> list of arrays
     voice_meta = {}
 
@@ -647,7 +671,7 @@ def main():
         var_split[v] = "train" if h < 70 else ("val" if h < 85 else "test")
     jobs, keys = [], []
     for split in ("train", "val", "test"):
-        budget = human_secs[split] * fam_w["espeak-ng"] * 1.45
+        budget = human_secs[split] * fam_w["espeak-ng"] * SYNTH_RATIO[split]
         n_voices = int(budget / 1.8 / 5) + 1
         vs = [v for v in variants if var_split[v] == split]
         for i in range(n_voices):
@@ -672,7 +696,7 @@ def main():
     fjobs = []
     for voice, (lang, split) in FESTIVAL_VOICES.items():
         nv = sum(1 for v in FESTIVAL_VOICES.values() if v[1] == split)
-        budget = human_secs[split] * fam_w["festival"] * 1.45 / nv
+        budget = human_secs[split] * fam_w["festival"] * SYNTH_RATIO[split] / nv
         n_utt = int(budget / 2.0) + 1
         r = np.random.default_rng(stable_hash(seed, "festival", voice))
         texts = []
@@ -694,14 +718,16 @@ def main():
     # flite: whole engine held out
     t4 = time.time()
     ljobs, lkeys = [], []
-    held_secs = human_secs.get("heldout", 0.0)
-    n_per = int(held_secs * 1.8 / 2.0 / len(FLITE_VOICES)) + 1
-    for voice in FLITE_VOICES:
+    for voice, split in FLITE_VOICES.items():
+        nv = sum(1 for v in FLITE_VOICES.values() if v == split)
+        # the held-out split has no other synthetic engine: flite fills its whole synthetic budget there
+        share = 1.0 if split == "heldout" else fam_w["flite"]
+        n_per = int(human_secs.get(split, 0.0) * share * SYNTH_RATIO[split] / 2.0 / nv) + 1
         r = np.random.default_rng(stable_hash(seed, "flite", voice))
         for i in range(n_per):
             ljobs.append((pick_text("en", r, unit_style(r))[:300], voice, os.path.join(tmp_root, "fl_%s_%d.wav" % (voice, i))))
             lkeys.append("flite/" + voice)
-        voice_meta["flite/" + voice] = dict(engine="flite", split="heldout", lang="en", native_sr=8000 if voice == "kal" else 16000, package="flite")
+        voice_meta["flite/" + voice] = dict(engine="flite", split=split, lang="en", native_sr=8000 if voice == "kal" else 16000, package="flite")
     for key, res in zip(lkeys, pool.imap(synth_flite, ljobs, chunksize=8)):
         if res is not None and len(res[0]) > 0.15 * SR:
             synth_units[key].append(trim(res[0]))
@@ -718,7 +744,7 @@ def main():
         r = np.random.default_rng(stable_hash(seed, "copysynth", spk))
         us = human_units[spk]
         for fam, jl, kl in (("sptk-mlsa", cjobs, ckeys), ("codec2", c2jobs, c2keys)):
-            budget = human_secs[split] * fam_w[fam] * 1.45 * spk_share
+            budget = human_secs[split] * fam_w[fam] * SYNTH_RATIO[split] * spk_share
             got = 0.0
             for j in r.permutation(len(us)):
                 if got >= budget:
@@ -746,16 +772,21 @@ def main():
         m = voice_meta[key]
         add_stretches(synth_units[key], dict(label="synthetic", package=m["package"], engine=m["engine"], speaker=key,
                                              split=m["split"], native_sr=m["native_sr"], lang=m["lang"]))
-    # balance synthetic to human clip counts per split (deterministic subsample)
+    # evaluation splits: balance synthetic to human clip counts (deterministic subsample); the training split
+    # keeps every clip (training draws class-balanced batches)
     bal = []
     for split in ("train", "val", "test", "heldout"):
         hs = [c for c in clips if c["split"] == split and c["label"] == "human"]
         ss = [c for c in clips if c["split"] == split and c["label"] == "synthetic"]
-        ss.sort(key=lambda c: stable_hash(seed, "bal", c["speaker"], len(c["audio"]), float(c["audio"][:50].sum())))
-        n = min(len(hs), len(ss))
-        hs.sort(key=lambda c: stable_hash(seed, "balh", c["speaker"], len(c["audio"]), float(c["audio"][:50].sum())))
-        bal += hs[:n] + ss[:n]
-        log("split %s: %d human + %d synthetic clips (had %d / %d)" % (split, n, n, len(hs), len(ss)))
+        ss.sort(key=lambda c: stable_hash(seed, "bal", c["speaker"], c["copy"], len(c["audio"]), float(c["audio"][:50].sum())))
+        hs.sort(key=lambda c: stable_hash(seed, "balh", c["speaker"], c["copy"], len(c["audio"]), float(c["audio"][:50].sum())))
+        if split == "train":
+            bal += hs + ss
+            log("split %s: %d human + %d synthetic clips (all kept)" % (split, len(hs), len(ss)))
+        else:
+            n = min(len(hs), len(ss))
+            bal += hs[:n] + ss[:n]
+            log("split %s: %d human + %d synthetic clips (had %d / %d)" % (split, n, n, len(hs), len(ss)))
     clips = bal
 
     # ---------------- identical processing chain for both classes
@@ -844,7 +875,7 @@ def main():
             rows.append(dict(
                 clip_id="%s-%05d" % (split, j), split=split, index=j, label=c["label"], source_package=c["package"],
                 engine=c["engine"], speaker_or_voice=c["speaker"], lang=c["lang"], native_sr=c["native_sr"],
-                units=c["units"], samples=len(c["audio"]), seconds=round(len(c["audio"]) / SR, 3),
+                units=c["units"], copy=c["copy"], samples=len(c["audio"]), seconds=round(len(c["audio"]) / SR, 3),
                 codec=c["codec"], bandwidth_hz=c["bw"],
                 augmentation=";".join("%s=%s" % (k, v) for k, v in aug.items()),
             ))
@@ -854,6 +885,7 @@ def main():
         w.writeheader()
         w.writerows(rows)
     summary = dict(
+        train_copies=args.train_copies,
         seed=seed, scale=args.scale, packages=versions,
         tools=tool_versions(),
         clips={s: dict(Counter((r["label"]) for r in rows if r["split"] == s)) for s in ("train", "val", "test", "heldout")},

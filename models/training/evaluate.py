@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, SR, far_threshold, roc_eer, seed_everything, sigmoid, write_json  # noqa: E402
 from data import Split  # noqa: E402
 from train import score_clips  # noqa: E402
-from wavlm import WavLMSpoofDetector, small_config  # noqa: E402
+from wavlm import WavLMSpoofDetector, config_for_checkpoint  # noqa: E402
 
 
 def log(*a):
@@ -89,6 +89,18 @@ def engine_eer(scores, labels, rows):
     return out
 
 
+def voice_eer(scores, labels, rows, engines=("festival", "flite")):
+    """EER of each voice of the named engines against all human clips of the split (diphone and clustergen
+    voices differ far more from each other than espeak-ng variants do)."""
+    out = {}
+    hum = labels == 0
+    for v in sorted({r["speaker_or_voice"] for r, y in zip(rows, labels) if y == 1 and r["engine"] in engines}):
+        m = np.array([r["speaker_or_voice"] == v for r in rows]) & (labels == 1)
+        e, _ = roc_eer(scores[m | hum], labels[m | hum])
+        out[v] = dict(eer=round(100 * e, 2), n_synthetic=int(m.sum()))
+    return out
+
+
 def package_far(probs, labels, rows, thr):
     out = {}
     for pkg in sorted({r["source_package"] for r, y in zip(rows, labels) if y == 0}):
@@ -116,7 +128,7 @@ def main():
     torch.set_num_threads(2)
     seed_everything(args.seed)
     t0 = time.time()
-    model = WavLMSpoofDetector(small_config())
+    model = WavLMSpoofDetector(config_for_checkpoint(args.ckpt))
     model.load_state_dict(torch.load(args.ckpt, map_location="cpu"))
     model.eval()
     res = {}
@@ -154,6 +166,7 @@ def main():
             per_bandwidth=group_eer(s, sp.labels, rows, "bandwidth_hz"),
             per_length=group_eer(s, sp.labels, rows, "length"),
             per_engine=engine_eer(s, sp.labels, rows),
+            per_voice=voice_eer(s, sp.labels, rows),
             human_false_alarm_by_package=package_far(p, sp.labels, rows, likely),
         )
         log("%s: EER %.2f%%, acc@likely %.2f%%" % (name, 100 * e, res[name]["at_likely_fake"]["accuracy"]))
