@@ -82,7 +82,7 @@ export function ingestIsolated(
   const limitMs = options.timeLimitMs ?? defaultTimeLimitMs(options.maxDurationS);
   const worker = acquire();
   const it = source[Symbol.asyncIterator]();
-  const baseline = process.memoryUsage.rss();
+  let baseline = process.memoryUsage.rss();
   active++;
   return new Promise<PreparedAudio>((resolve, reject) => {
     let settled = false;
@@ -146,7 +146,11 @@ export function ingestIsolated(
         settle(false, corrupt(`decoding took longer than ${limitMs} ms; the file is probably malformed`));
       else if (stalled > limitMs)
         settle(false, new Error(`the audio source delivered nothing for ${stalled} ms`));
-      const grown = (process.memoryUsage.rss() - baseline) / 2 ** 20;
+      // Growth over the lowest resident size seen during this job: memory that other work (a terminated
+      // thread, a collected buffer) hands back after the job starts must not hide what this job takes.
+      const rss = process.memoryUsage.rss();
+      baseline = Math.min(baseline, rss);
+      const grown = (rss - baseline) / 2 ** 20;
       if (grown > memoryLimitMb * Math.max(1, active))
         settle(
           false,
