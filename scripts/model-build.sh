@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # npm run model:build -> reproduce the default detector end to end:
 #   corpus (Debian packages) -> training -> evaluation -> ONNX export + parity fixtures + model.json
-#   -> model card -> WavLM-Base-sized random graph (models/.cache, not committed) -> onnxruntime parity check.
+#   -> model card -> WavLM-Base-sized random graph (models/.cache, not committed) -> onnxruntime parity check
+#   -> held-out sources as clean WAV files through `realtone analyze` -> model card with that result.
 # Deterministic with SEED (default 1234). Large intermediates live in models/.cache/ (git-ignored).
 # Env: SEED, TRAIN_STEPS (default 30000), TRAIN_MINUTES (default 60: wall-clock cap, the LR schedule anneals on time when the machine is slower), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
 #      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
@@ -70,6 +71,9 @@ fi
 if command -v node >/dev/null && [ -d node_modules/onnxruntime-node ]; then
   stage ort-parity node $T/verify_onnx.mjs models/realtone-wavlm-small
   if [ -z "${SKIP_BASE:-}" ]; then stage ort-base node $T/verify_onnx.mjs models/.cache/wavlm-base-random; fi
+  # clean 3-8 s WAVs of the held-out sources through `realtone analyze`, then the card again with that result
+  stage cli-heldout "$PY" $T/cli_heldout.py --seed "$SEED" --model models/realtone-wavlm-small/model.json
+  stage card "$PY" $T/make_card.py
 else
   echo "[model-build] onnxruntime-node not installed (npm ci): skipping the ORT parity check" | tee -a "$LOG"
 fi

@@ -17,6 +17,30 @@ def table(d, cols, key_name):
     return "\n".join(lines)
 
 
+def ema_note(tl):
+    d = tl.get("ema") or 0
+    if d <= 0:
+        return ""
+    which = ("the exported weights are that moving average" if tl.get("best_weights") == "ema"
+             else "the live weights beat that moving average and are the ones exported")
+    return ("; every evaluation scored both the live weights and their exponential moving average (decay %s): %s"
+            % (d, which))
+
+
+def cli_section(cli):
+    """The held-out sources again, as clean WAV files through `realtone analyze` (cli_heldout.py)."""
+    if not cli:
+        return "(The clean-WAV check through `realtone analyze` did not run in this build: it needs Node and `npm ci`.)"
+    a = cli["at_verdict"]
+    return (
+        "**Clean WAV files through `realtone analyze`** (the protocol of the project's independent evaluation): "
+        "%d files of 3-8 s (%d synthetic) made from the same held-out sources without any augmentation, scored "
+        "by the Node CLI with this ONNX file: **EER %s %%**; at the verdict (`overall.label` other than `real`) "
+        "accuracy %s %%, false alarms %s %%, misses %s %%."
+        % (cli["n"], cli["n_synthetic"], cli["eer"], a["accuracy"], a["false_alarm_pct"], a["miss_pct"])
+    )
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", default=os.path.join(CACHE, "corpus"))
@@ -28,7 +52,9 @@ def main():
     s = json.load(open(os.path.join(args.corpus, "summary.json")))
     tl = json.load(open(os.path.join(args.train, "train_log.json")))
     man = json.load(open(os.path.join(args.out, "model.json")))
-    write_json(os.path.join(args.out, "metrics.json"), dict(metrics=m, training=tl, corpus=s))
+    cli_path = os.path.join(args.eval, "cli_heldout.json")
+    cli = json.load(open(cli_path)) if os.path.exists(cli_path) else None
+    write_json(os.path.join(args.out, "metrics.json"), dict(metrics=m, training=tl, corpus=s, cli_heldout=cli))
     # the full clip manifest (every clip: package, speaker/voice, class, augmentation, split), compressed
     with open(os.path.join(args.corpus, "manifest.csv"), "rb") as fi, gzip.GzipFile(
             os.path.join(args.out, "corpus-manifest.csv.gz"), "wb", mtime=0) as fo:
@@ -105,6 +131,8 @@ other Debian speech sources.
 
 False alarms on held-out human clips at `likely_fake`: {h['human_false_alarm_by_package']}.
 
+{cli_section(cli)}
+
 ## Data
 
 Built by `models/training/corpus.py` (seed {s['seed']}); every clip is listed in `corpus-manifest.csv.gz`
@@ -163,7 +191,7 @@ feature on test: {min(sc['test_single_feature_eer'].items(), key=lambda kv: kv[1
   peak lr {tl['lr']}, cosine schedule, {tl['minutes']} min on 2 CPU threads (PyTorch {tl['torch']}, oneDNN,
   {'bfloat16 autocast for matmuls and convolutions with float32 weights and norms' if tl.get('bf16') else 'float32'};
   {tl.get('skipped_updates', 0)} updates skipped for non-finite gradients); best checkpoint by validation EER
-  (step {tl['best_step']}, validation EER during training {100 * tl['best_val_eer']:.2f} %).
+  (step {tl['best_step']}, validation EER during training {100 * tl['best_val_eer']:.2f} %){ema_note(tl)}.
 * Files: `model.onnx` (opset 17), `model.pt` (state dict, training form with weight norm; config in `config.json`),
   `model.json` (runtime manifest), `parity/` (4 normalised inputs and PyTorch logits; atol 1e-4).
 
