@@ -4,14 +4,14 @@
 #   -> model card -> WavLM-Base-sized random graph (models/.cache, not committed) -> onnxruntime parity check
 #   -> held-out sources as clean WAV files through `realtone analyze` -> model card with that result.
 # Deterministic with SEED (default 1234). Large intermediates live in models/.cache/ (git-ignored).
-# Env: SEED, TRAIN_STEPS (default 30000), TRAIN_MINUTES (default 60: wall-clock cap, the LR schedule anneals on time when the machine is slower), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
+# Env: SEED, TRAIN_STEPS (default 30000), TRAIN_MINUTES (default 66: wall-clock cap, the LR schedule anneals on time when the machine is slower), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
 #      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SEED=${SEED:-1234}
 TRAIN_STEPS=${TRAIN_STEPS:-30000}
-TRAIN_MINUTES=${TRAIN_MINUTES:-60}
+TRAIN_MINUTES=${TRAIN_MINUTES:-66}
 PY=${PYTHON:-/usr/bin/python3}
 CACHE="$ROOT/models/.cache"
 LOG="$CACHE/model-build.log"

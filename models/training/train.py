@@ -70,13 +70,15 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-4)
     ap.add_argument("--warmup", type=int, default=200)
-    ap.add_argument("--eval-every", type=int, default=500)
+    ap.add_argument("--eval-every", type=int, default=750)
     ap.add_argument("--eval-from", type=float, default=0.5, help="progress after which checkpoints are evaluated")
     ap.add_argument("--val-clips", type=int, default=0, help="balanced validation subset for model selection (0: all)")
     ap.add_argument("--max-minutes", type=float, default=32.0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--short-crop", type=float, default=2.0, help="seconds of the normalised 4 s window used in phase 1")
     ap.add_argument("--full-from", type=float, default=0.8, help="fraction of steps after which full 4 s windows are used")
+    ap.add_argument("--ema", type=float, default=float(os.environ.get("TRAIN_EMA", "0.999")),
+                    help="decay of the exponential moving average of the weights that is evaluated and kept (0: off)")
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("TRAIN_BF16", "auto"),
                     help="bfloat16 autocast for matmuls and convolutions (auto: on when the CPU has native bf16)")
     args = ap.parse_args()
@@ -134,6 +136,15 @@ def main():
             cursor[c] += k
         return np.concatenate(out)
     best = (float("inf"), -1)
+    best_kind = "live"
+    # exponential moving average of the weights (float32): validated, selected and exported instead of the raw
+    # weights, which at the end of a short noisy run sit at a random point of the last few hundred updates
+    # (a fresh module loaded from the state dict: deepcopy of a weight-normed module fails once it has run)
+    ema = WavLMSpoofDetector(cfg) if args.ema > 0 else None
+    if ema is not None:
+        ema.load_state_dict(model.state_dict())
+    ema_params = list(ema.parameters()) if ema is not None else []
+    live_params = list(model.parameters())
     history = []
     losses = []
     gnorms = []
@@ -163,6 +174,11 @@ def main():
         gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
         if math.isfinite(gnorm) and math.isfinite(float(loss)):
             opt.step()
+            if ema is not None:
+                with torch.no_grad():
+                    d = min(args.ema, (1.0 + step) / (10.0 + step))  # short horizon early on
+                    torch._foreach_mul_(ema_params, d)
+                    torch._foreach_add_(ema_params, live_params, alpha=1.0 - d)
             losses.append(float(loss))
             gnorms.append(gnorm)
         else:
@@ -176,23 +192,31 @@ def main():
             log("step %d loss %.4f grad-norm %.2f lr %.2e progress %.2f %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), np.mean(gnorms[-20:]), lr_at(step, p), p, (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
         if ((step + 1) % args.eval_every == 0 and p >= args.eval_from) or last or over:
             te = time.time()
-            s = score_clips(model, val, val_idx, bf16=bf16)
-            eer, _ = roc_eer(s, val.labels[val_idx])
-            history.append(dict(step=step + 1, train_loss=float(np.mean(losses[-args.eval_every:])), val_eer=eer, minutes=round((time.time() - t0) / 60, 2)))
-            log("eval step %d: val EER %.2f%% (%.0fs)" % (step + 1, 100 * eer, time.time() - te))
+            # both the live weights and their moving average are candidates; the history keeps both EERs
+            cands = [("live", model)] + ([("ema", ema)] if ema is not None else [])
+            eers = {}
+            for kind, m in cands:
+                sc = score_clips(m, val, val_idx, bf16=bf16)
+                eers[kind], _ = roc_eer(sc, val.labels[val_idx])
+            kind = min(eers, key=lambda k: (eers[k], k != "ema"))
+            eer = eers[kind]
+            history.append(dict(step=step + 1, train_loss=float(np.mean(losses[-args.eval_every:])), val_eer=eer,
+                                val_eer_live=eers["live"], val_eer_ema=eers.get("ema"), minutes=round((time.time() - t0) / 60, 2)))
+            log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), time.time() - te))
             if eer <= best[0]:
                 best = (eer, step + 1)
-                torch.save(model.state_dict(), os.path.join(args.out, "best.pt"))
+                best_kind = kind
+                torch.save(dict(cands)[kind].state_dict(), os.path.join(args.out, "best.pt"))
         if over and not last:
             log("wall-clock cap of %.0f min reached at step %d; stopping" % (args.max_minutes, step + 1))
             stopped_early = True
             break
-    torch.save(model.state_dict(), os.path.join(args.out, "last.pt"))
+    torch.save((ema if ema is not None else model).state_dict(), os.path.join(args.out, "last.pt"))
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, best_val_eer=best[0], best_step=best[1], history=history, config=cfg.to_dict(),
-        minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, bf16=bf16))
-    log("done: best val EER %.2f%% at step %d, %.1f min" % (100 * best[0], best[1], (time.time() - t0) / 60))
+        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
+        minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, bf16=bf16, ema=args.ema))
+    log("done: best val EER %.2f%% at step %d (%s weights), %.1f min" % (100 * best[0], best[1], best_kind, (time.time() - t0) / 60))
 
 
 if __name__ == "__main__":
