@@ -51,7 +51,6 @@ PACKAGES = [
     "ktuberling-data",
 ]
 HELDOUT_HUMAN_PACKAGE = "ktuberling-data"
-HELDOUT_TTS_ENGINE = "flite"
 SPTK = "/usr/libexec/sptk/bin"
 FESTIVAL_VOICES = {
     # voice: (language of text, split)
@@ -291,12 +290,17 @@ def synth_festival(job):
         scm = os.path.join(tmpdir, "job.scm")
         with open(scm, "w", encoding=enc, errors="ignore") as f:
             f.write("\n".join(lines) + "\n")
-        r = subprocess.run(["festival", "-b", scm], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
-        if r.returncode == 0:
+        try:
+            rc = subprocess.run(["festival", "-b", scm], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800).returncode
+        except subprocess.TimeoutExpired:
+            rc = "timeout"
+        if rc == 0:
             break
         # festival died: resume after the last utterance it wrote
         done = [i for i in range(start, len(texts)) if os.path.exists(os.path.join(tmpdir, "%05d.wav" % i))]
-        start = (max(done) + 1 if done else start) + 1
+        skipped = max(done) + 1 if done else start
+        log("festival %s: exit %s at utterance %d of %d; resuming after it" % (voice, rc, skipped, len(texts)))
+        start = skipped + 1
         crashes += 1
     res = []
     for i in range(len(texts)):
@@ -715,7 +719,7 @@ def main():
                     synth_units["festival/" + voice].append(y)
     log("festival: %s in %.0fs" % ({k.split('/')[1]: len(v) for k, v in synth_units.items() if k.startswith("festival")}, time.time() - t3))
 
-    # flite: whole engine held out
+    # flite: voices split like festival's (FLITE_VOICES); slt and kal are the held-out synthetic sources
     t4 = time.time()
     ljobs, lkeys = [], []
     for voice, split in FLITE_VOICES.items():

@@ -30,14 +30,17 @@ def ema_note(tl):
 def cli_section(cli):
     """The held-out sources again, as clean WAV files through `realtone analyze` (cli_heldout.py)."""
     if not cli:
-        return "(The clean-WAV check through `realtone analyze` did not run in this build: it needs Node and `npm ci`.)"
+        return "(The clean-WAV check through `realtone analyze` (`cli_heldout.py`) has not run for this model.)"
     a = cli["at_verdict"]
+    per_voice = ", ".join("%s %s %%" % kv for kv in sorted(cli.get("eer_per_voice", {}).items()))
     return (
         "**Clean WAV files through `realtone analyze`** (the protocol of the project's independent evaluation): "
-        "%d files of 3-8 s (%d synthetic) made from the same held-out sources without any augmentation, scored "
-        "by the Node CLI with this ONNX file: **EER %s %%**; at the verdict (`overall.label` other than `real`) "
-        "accuracy %s %%, false alarms %s %%, misses %s %%."
-        % (cli["n"], cli["n_synthetic"], cli["eer"], a["accuracy"], a["false_alarm_pct"], a["miss_pct"])
+        "%d files of 3-8 s (%d synthetic) made from the same held-out sources without any augmentation, both "
+        "classes built from isolated words joined with short gaps, scored by the Node CLI with this ONNX file: "
+        "**EER %s %%** (per voice against all human files: %s; kal is a speaker training saw through festival "
+        "and flite's kal16, slt is not); at the verdict (`overall.label` other than `real`) accuracy %s %%, "
+        "false alarms %s %%, misses %s %%."
+        % (cli["n"], cli["n_synthetic"], cli["eer"], per_voice, a["accuracy"], a["false_alarm_pct"], a["miss_pct"])
     )
 
 
@@ -92,7 +95,7 @@ recordings. Production users should bring their own fine-tuned WavLM checkpoint
 |---|---|---|---|---|---|
 | validation (threshold selection) | {v['n']} | {v['eer']} % | {v['at_likely_fake']['accuracy']} % | {v['at_fake']['false_alarm_pct']} % | {v['at_fake']['miss_pct']} % |
 | **test** (speakers and voices unseen in training) | {t['n']} | **{t['eer']} %** | {t['at_likely_fake']['accuracy']} % | {t['at_fake']['false_alarm_pct']} % | {t['at_fake']['miss_pct']} % |
-| **held-out sources** (package and voices unseen) | {h['n']} | **{h['eer']} %** | {h['at_likely_fake']['accuracy']} % | {h['at_fake']['false_alarm_pct']} % | {h['at_fake']['miss_pct']} % |
+| **held-out sources** (human package and voice slt unseen; see below) | {h['n']} | **{h['eer']} %** | {h['at_likely_fake']['accuracy']} % | {h['at_fake']['false_alarm_pct']} % | {h['at_fake']['miss_pct']} % |
 
 Thresholds (probabilities on sigmoid(logit)), chosen on validation only:
 `likely_fake` = {th['likely_fake']:.4f} (validation EER point), `fake` = {th['fake']:.4f} (at most 1 % false alarms on validation human clips).
@@ -112,7 +115,7 @@ A clip's score is the mean logit of its runtime chunks (4 s windows, end-aligned
 
 {table(t['per_engine'], [('EER %', 'eer'), ('synthetic clips', 'n_synthetic')], 'engine')}
 
-### Test EER per diphone / clustergen voice (against all test human clips)
+### Test EER per festival voice (against all test human clips)
 
 {table(t.get('per_voice', {}), [('EER %', 'eer'), ('synthetic clips', 'n_synthetic')], 'voice')}
 
@@ -122,10 +125,13 @@ Never used for training or for choosing thresholds or checkpoints: the whole hum
 `ktuberling-data` (isolated words, {len(spk['heldout'])} languages) and two flite voices: `slt` (a clustergen
 statistical-parametric voice whose speaker appears nowhere else) and `kal` (8 kHz diphone). flite's other
 voices are split like festival's (awb and kal16 in training, rms in validation), so the flite *engine* is not
-unseen, but these voices and this human package are. This approximates the project's hidden evaluation on
-other Debian speech sources.
+unseen, and `kal` is the same speaker and diphone set as festival's kal_diphone and flite's kal16 (both in
+training) at another rate: only `slt` and the human package are truly unseen. This approximates the
+project's hidden evaluation on other Debian speech sources.
 
 {table(h['per_codec'], [('EER %', 'eer'), ('clips', 'n')], 'codec')}
+
+EER per held-out voice (against all held-out human clips):
 
 {table(h.get('per_voice', {}), [('EER %', 'eer'), ('synthetic clips', 'n_synthetic')], 'voice')}
 
@@ -185,13 +191,13 @@ feature on test: {min(sc['test_single_feature_eer'].items(), key=lambda kv: kv[1
   bias ({cfg['num_buckets']} buckets, max distance {cfg['max_distance']}, GRU-style gate per head).
 * Projector {cfg['embed_dim']} -> {cfg['proj_dim']}, mean pooling over frames, linear head -> 1 logit.
 * {man['parameters']:,} parameters; {man['flops_per_chunk'] / 1e9:.2f} GFLOPs per 4 s chunk (2 x multiply-accumulates).
-* Dropout {cfg['dropout']} on residual branches, {cfg['feature_dropout']} on features, none on attention weights or FFN activations.
+* Dropout {cfg['dropout']} on residual branches, {cfg['feature_dropout']} on features, {cfg['attention_dropout']} on attention weights, {cfg['activation_dropout']} on FFN activations.
 * Training: {tl['steps_done']} steps of class-balanced batches of {tl['batch']} (random 4 s crops or repeat-padded 1-4 s pieces,
   random polarity, runtime normalisation; the first {int(100 * tl['full_from'])} % on {tl['short_crop']} s pieces of those windows), AdamW,
   peak lr {tl['lr']}, cosine schedule, {tl['minutes']} min on 2 CPU threads (PyTorch {tl['torch']}, oneDNN,
   {'bfloat16 autocast for matmuls and convolutions with float32 weights and norms' if tl.get('bf16') else 'float32'};
   {tl.get('skipped_updates', 0)} updates skipped for non-finite gradients); best checkpoint by validation EER
-  (step {tl['best_step']}, validation EER during training {100 * tl['best_val_eer']:.2f} %){ema_note(tl)}.
+  (step {tl['best_step']}, validation EER during training {100 * tl['best_val_eer']:.2f} %{' with bf16 scoring' if tl.get('bf16') else ''}){ema_note(tl)}.
 * Files: `model.onnx` (opset 17), `model.pt` (state dict, training form with weight norm; config in `config.json`),
   `model.json` (runtime manifest), `parity/` (4 normalised inputs and PyTorch logits; atol 1e-4).
 

@@ -1,8 +1,9 @@
-"""Train the compact WavLM-architecture detector on the corpus (CPU, 2 threads, fixed number of steps).
+"""Train the compact WavLM-architecture detector on the corpus (CPU, 2 threads, step budget and wall-clock cap).
 
-Model selection: validation EER (speaker/voice-disjoint split) evaluated every --eval-every steps on a fixed,
-balanced validation subset; the best checkpoint is kept. A wall-clock cap stops training early if the
-machine is much slower than expected (the log says so).
+Model selection: validation EER on the whole (speaker/voice-disjoint) validation split, every --eval-every
+steps from half-way, for both the live weights and their exponential moving average; the best of all those
+candidates is kept. The learning-rate schedule follows the larger of step progress and wall-clock progress,
+so a slower machine anneals on time and stops at --max-minutes (the log says so).
 """
 import argparse
 import json
