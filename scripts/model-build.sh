@@ -4,14 +4,16 @@
 #   -> model card -> WavLM-Base-sized random graph (models/.cache, not committed) -> onnxruntime parity check
 #   -> held-out sources as clean WAV files through `realtone analyze` -> model card with that result.
 # Deterministic with SEED (default 1234). Large intermediates live in models/.cache/ (git-ignored).
-# Env: SEED, TRAIN_STEPS (default 30000), TRAIN_MINUTES (default 66: wall-clock cap, the LR schedule anneals on time when the machine is slower), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
+# Env: SEED, TRAIN_STEPS (default 30000), TRAIN_MINUTES (wall-clock cap, the LR schedule anneals on time when the
+#      machine is slower; default: what BUILD_MINUTES leaves after the corpus and the stages after training, at most 66),
+#      BUILD_MINUTES (default 85), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
 #      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SEED=${SEED:-1234}
 TRAIN_STEPS=${TRAIN_STEPS:-30000}
-TRAIN_MINUTES=${TRAIN_MINUTES:-66}
+BUILD_MINUTES=${BUILD_MINUTES:-85}
 PY=${PYTHON:-/usr/bin/python3}
 CACHE="$ROOT/models/.cache"
 LOG="$CACHE/model-build.log"
@@ -61,6 +63,16 @@ if [ -z "${SKIP_CORPUS:-}" ] || [ ! -f "$CACHE/corpus/manifest.csv" ]; then
   stage corpus "$PY" $T/corpus.py --seed "$SEED" --out "$CACHE/corpus"
 fi
 rm -rf "$CACHE/train" "$CACHE/eval"
+if [ -z "${TRAIN_MINUTES:-}" ]; then
+  # The stages after training (evaluation, export, base-size graph, parity, CLI check) scale with the machine
+  # like the corpus does: allow 0.75x the corpus time for them, at least 4 minutes (measured: 0.4-0.6x).
+  t_corpus=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["seconds"]))' "$CACHE/corpus/summary.json" 2>/dev/null || true)
+  t_corpus=${t_corpus:-600}
+  TRAIN_MINUTES=$(( BUILD_MINUTES - ($(date +%s) - T_ALL) / 60 - (t_corpus * 3 / 4 > 240 ? t_corpus * 3 / 4 : 240) / 60 ))
+  if [ "$TRAIN_MINUTES" -gt 66 ]; then TRAIN_MINUTES=66; fi
+  if [ "$TRAIN_MINUTES" -lt 10 ]; then TRAIN_MINUTES=10; fi
+  echo "[model-build] training capped at $TRAIN_MINUTES min (BUILD_MINUTES=$BUILD_MINUTES)" | tee -a "$LOG"
+fi
 stage train "$PY" $T/train.py --seed "$SEED" --steps "$TRAIN_STEPS" --max-minutes "$TRAIN_MINUTES" --out "$CACHE/train"
 stage evaluate "$PY" $T/evaluate.py --seed "$SEED" --out "$CACHE/eval"
 stage export "$PY" $T/export.py --seed "$SEED"
