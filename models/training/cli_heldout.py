@@ -11,10 +11,10 @@ English descriptions) while the human words span 22 languages. flite's kal is an
 that training saw (festival's kal_diphone, flite's kal16): the per-voice EERs separate it from slt, a voice
 and speaker seen nowhere else. Usage: cli_heldout.py --model models/realtone-wavlm-small/model.json
 """
-import re
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
