@@ -26,7 +26,7 @@ import numpy as np
 import soundfile as sf
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, REPO, SR, roc_eer, stable_hash, write_json  # noqa: E402
+from common import CACHE, REPO, SR, roc_eer, stable_hash, voice_eer, write_json  # noqa: E402
 import corpus  # noqa: E402
 
 VOICES = ["slt", "kal"]
@@ -122,10 +122,8 @@ def main():
     for g in sorted(set(groups)):
         m = np.array([x == g for x in groups])
         per_group[g] = dict(n=int(m.sum()), flagged_pct=round(100 * float(flagged[m].mean()), 2))
-    per_voice_eer = {}
-    for v in VOICES:
-        m = (y == 0) | np.array([x == "flite/" + v for x in groups])
-        per_voice_eer["flite/" + v] = round(100 * roc_eer(s[m], y[m])[0], 2)
+    rows = [dict(speaker_or_voice=g, engine="flite" if lab == 1 else "human") for g, lab in zip(groups, y)]
+    per_voice_eer = {v: r["eer"] for v, r in voice_eer(s, y, rows).items()}
     res = dict(
         protocol="clean 16 kHz mono PCM16 WAV, 3-8 s, scored by `realtone analyze` (overall.score)",
         model=os.path.relpath(args.model, REPO), n=len(s), n_synthetic=int(y.sum()), eer=round(100 * eer, 2),

@@ -84,6 +84,18 @@ def roc_eer(scores_fake: np.ndarray, labels: np.ndarray):
     return float(eer), float(thr[i])
 
 
+def voice_eer(scores, labels, rows, engines=("festival", "flite")):
+    """EER of each voice of the named engines against all human clips of the split (diphone and clustergen
+    voices differ far more from each other than espeak-ng variants do)."""
+    out = {}
+    hum = labels == 0
+    for v in sorted({r["speaker_or_voice"] for r, y in zip(rows, labels) if y == 1 and r["engine"] in engines}):
+        m = np.array([r["speaker_or_voice"] == v for r in rows]) & (labels == 1)
+        e, _ = roc_eer(scores[m | hum], labels[m | hum])
+        out[v] = dict(eer=round(100 * e, 2), n_synthetic=int(m.sum()))
+    return out
+
+
 def far_threshold(scores_human: np.ndarray, max_far: float) -> float:
     """Smallest threshold whose false-alarm rate on human scores (score >= thr flagged) is <= max_far."""
     s = np.sort(np.asarray(scores_human, dtype=np.float64))

@@ -11,7 +11,7 @@ import torch
 from scipy import optimize
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, SR, far_threshold, roc_eer, seed_everything, sigmoid, write_json  # noqa: E402
+from common import CACHE, SR, far_threshold, roc_eer, seed_everything, sigmoid, voice_eer, write_json  # noqa: E402
 from data import Split  # noqa: E402
 from train import score_clips  # noqa: E402
 from wavlm import WavLMSpoofDetector, config_for_checkpoint  # noqa: E402
@@ -86,18 +86,6 @@ def engine_eer(scores, labels, rows):
         sel = m | hum
         e, _ = roc_eer(scores[sel], labels[sel])
         out[eng] = dict(eer=round(100 * e, 2), n_synthetic=int(m.sum()), n_human=int(hum.sum()))
-    return out
-
-
-def voice_eer(scores, labels, rows, engines=("festival", "flite")):
-    """EER of each voice of the named engines against all human clips of the split (diphone and clustergen
-    voices differ far more from each other than espeak-ng variants do)."""
-    out = {}
-    hum = labels == 0
-    for v in sorted({r["speaker_or_voice"] for r, y in zip(rows, labels) if y == 1 and r["engine"] in engines}):
-        m = np.array([r["speaker_or_voice"] == v for r in rows]) & (labels == 1)
-        e, _ = roc_eer(scores[m | hum], labels[m | hum])
-        out[v] = dict(eer=round(100 * e, 2), n_synthetic=int(m.sum()))
     return out
 
 
