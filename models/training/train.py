@@ -152,6 +152,7 @@ def main():
     skipped = 0
     step = 0
     stopped_early = False
+    eval_s = 0.0  # duration of the last validation: the final one must fit inside --max-minutes too
     for step in range(args.steps):
         p = progress(step)
         bi = next_batch()
@@ -188,7 +189,7 @@ def main():
             opt.zero_grad(set_to_none=True)
             log("step %d: non-finite loss/gradient (loss %s, grad norm %s) - update skipped" % (step + 1, float(loss), gnorm))
         last = step == args.steps - 1
-        over = (time.time() - t0) / 60 >= args.max_minutes
+        over = (time.time() - t0 + eval_s) / 60 >= args.max_minutes
         if (step + 1) % 20 == 0:
             log("step %d loss %.4f grad-norm %.2f lr %.2e progress %.2f %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), np.mean(gnorms[-20:]), lr_at(step, p), p, (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
         if ((step + 1) % args.eval_every == 0 and p >= args.eval_from) or last or over:
@@ -203,7 +204,8 @@ def main():
             eer = eers[kind]
             history.append(dict(step=step + 1, train_loss=float(np.mean(losses[-args.eval_every:])), val_eer=eer,
                                 val_eer_live=eers["live"], val_eer_ema=eers.get("ema"), minutes=round((time.time() - t0) / 60, 2)))
-            log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), time.time() - te))
+            eval_s = time.time() - te
+            log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), eval_s))
             if eer <= best[0]:
                 best = (eer, step + 1)
                 best_kind = kind
