@@ -69,7 +69,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(CACHE, "train"))
     ap.add_argument("--steps", type=int, default=1200)
     ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--lr", type=float, default=float(os.environ.get("TRAIN_LR", "3e-4")), help="peak learning rate")
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--eval-every", type=int, default=750)
     ap.add_argument("--eval-from", type=float, default=0.5, help="progress after which checkpoints are evaluated")
@@ -153,6 +153,7 @@ def main():
     step = 0
     stopped_early = False
     eval_s = 0.0  # duration of the last validation: the final one must fit inside --max-minutes too
+    last_eval_step = -args.steps
     for step in range(args.steps):
         p = progress(step)
         bi = next_batch()
@@ -192,7 +193,9 @@ def main():
         over = (time.time() - t0 + eval_s) / 60 >= args.max_minutes
         if (step + 1) % 20 == 0:
             log("step %d loss %.4f grad-norm %.2f lr %.2e progress %.2f %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), np.mean(gnorms[-20:]), lr_at(step, p), p, (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
-        if ((step + 1) % args.eval_every == 0 and p >= args.eval_from) or last or over:
+        # at the cap, a validation run a few steps ago already scored (nearly) these weights
+        final = (last or over) and step + 1 - last_eval_step >= max(1, args.eval_every // 10)
+        if ((step + 1) % args.eval_every == 0 and p >= args.eval_from) or final:
             te = time.time()
             # both the live weights and their moving average are candidates; the history keeps both EERs
             cands = [("live", model)] + ([("ema", ema)] if ema is not None else [])
@@ -205,6 +208,7 @@ def main():
             history.append(dict(step=step + 1, train_loss=float(np.mean(losses[-args.eval_every:])), val_eer=eer,
                                 val_eer_live=eers["live"], val_eer_ema=eers.get("ema"), minutes=round((time.time() - t0) / 60, 2)))
             eval_s = time.time() - te
+            last_eval_step = step + 1
             log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), eval_s))
             if eer <= best[0]:
                 best = (eer, step + 1)
