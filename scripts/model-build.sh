@@ -67,11 +67,12 @@ if [ -z "${TRAIN_MINUTES:-}" ]; then
   # The stages after training (evaluation, export, base-size graph, parity, CLI check) scale with the machine
   # like the corpus does: allow 0.75x the corpus time for them, at least 4 minutes (measured: 0.4-0.6x).
   t_corpus=$("$PY" -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["seconds"]))' "$CACHE/corpus/summary.json" 2>/dev/null || true)
+  # no corpus/summary.json (a corpus from an older build): assume 10 minutes, and say so below
   t_corpus=${t_corpus:-600}
   TRAIN_MINUTES=$(( BUILD_MINUTES - ($(date +%s) - T_ALL) / 60 - (t_corpus * 3 / 4 > 240 ? t_corpus * 3 / 4 : 240) / 60 ))
   if [ "$TRAIN_MINUTES" -gt 66 ]; then TRAIN_MINUTES=66; fi
   if [ "$TRAIN_MINUTES" -lt 10 ]; then TRAIN_MINUTES=10; fi
-  echo "[model-build] training capped at $TRAIN_MINUTES min (BUILD_MINUTES=$BUILD_MINUTES)" | tee -a "$LOG"
+  echo "[model-build] training capped at $TRAIN_MINUTES min (BUILD_MINUTES=$BUILD_MINUTES, corpus time taken as ${t_corpus}s)" | tee -a "$LOG"
 fi
 stage train "$PY" $T/train.py --seed "$SEED" --steps "$TRAIN_STEPS" --max-minutes "$TRAIN_MINUTES" --out "$CACHE/train"
 stage evaluate "$PY" $T/evaluate.py --seed "$SEED" --out "$CACHE/eval"

@@ -152,8 +152,6 @@ def main():
     skipped = 0
     step = 0
     stopped_early = False
-    eval_s = 0.0  # duration of the last validation: the final one must fit inside --max-minutes too
-    last_eval_step = -args.steps
     for step in range(args.steps):
         p = progress(step)
         bi = next_batch()
@@ -190,11 +188,13 @@ def main():
             opt.zero_grad(set_to_none=True)
             log("step %d: non-finite loss/gradient (loss %s, grad norm %s) - update skipped" % (step + 1, float(loss), gnorm))
         last = step == args.steps - 1
+        # the final validation must fit inside --max-minutes too: reserve what the previous one took
+        eval_s = history[-1]["eval_seconds"] if history else 0.0
         over = (time.time() - t0 + eval_s) / 60 >= args.max_minutes
         if (step + 1) % 20 == 0:
             log("step %d loss %.4f grad-norm %.2f lr %.2e progress %.2f %.1f s/step elapsed %.1f min" % (step + 1, np.mean(losses[-20:]), np.mean(gnorms[-20:]), lr_at(step, p), p, (time.time() - t0) / (step + 1), (time.time() - t0) / 60))
         # at the cap, a validation run a few steps ago already scored (nearly) these weights
-        final = (last or over) and step + 1 - last_eval_step >= max(1, args.eval_every // 10)
+        final = (last or over) and (not history or step + 1 - history[-1]["step"] >= max(1, args.eval_every // 10))
         if ((step + 1) % args.eval_every == 0 and p >= args.eval_from) or final:
             te = time.time()
             # both the live weights and their moving average are candidates; the history keeps both EERs
@@ -206,10 +206,9 @@ def main():
             kind = min(eers, key=lambda k: (eers[k], k != "ema"))
             eer = eers[kind]
             history.append(dict(step=step + 1, train_loss=float(np.mean(losses[-args.eval_every:])), val_eer=eer,
-                                val_eer_live=eers["live"], val_eer_ema=eers.get("ema"), minutes=round((time.time() - t0) / 60, 2)))
-            eval_s = time.time() - te
-            last_eval_step = step + 1
-            log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), eval_s))
+                                val_eer_live=eers["live"], val_eer_ema=eers.get("ema"), minutes=round((time.time() - t0) / 60, 2),
+                                eval_seconds=round(time.time() - te, 1)))
+            log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), history[-1]["eval_seconds"]))
             if eer <= best[0]:
                 best = (eer, step + 1)
                 best_kind = kind
