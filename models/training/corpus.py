@@ -578,7 +578,9 @@ def main():
     selected = []
     cap = args.cap_min * 60 * args.scale
     for spk in sorted(by_spk):
-        lst = sorted(by_spk[spk], key=lambda u: stable_hash(seed, u["path"]))
+        # hash the path inside the package tree, not the absolute one: the corpus must not depend on where
+        # the repository is checked out (it did: a clone elsewhere selected other units under the cap)
+        lst = sorted(by_spk[spk], key=lambda u: stable_hash(seed, os.path.relpath(u["path"], src)))
         tot = 0.0
         for u in lst:
             if tot >= cap:
