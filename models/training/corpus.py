@@ -36,7 +36,7 @@ import soundfile as sf
 from scipy import signal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, SR, stable_hash, write_json  # noqa: E402
+from common import CACHE, MODEL_DIR, SR, stable_hash, write_json  # noqa: E402
 
 PACKAGES = [
     "tuxpaint-stamps-default",
@@ -904,7 +904,27 @@ def main():
     )
     write_json(os.path.join(args.out, "summary.json"), summary)
     log("wrote %d clips; summary: %s" % (len(rows), json.dumps({k: summary[k] for k in ("clips", "minutes", "voices")})))
+    compare_with_committed(os.path.join(args.out, "manifest.csv"))
     log("total %.0fs" % (time.time() - t0))
+
+
+def compare_with_committed(manifest_path):
+    """Say whether this corpus is the one the committed model was trained on (same seed, packages and tools
+    should give the identical manifest, wherever the repository is checked out)."""
+    committed = os.path.join(MODEL_DIR, "corpus-manifest.csv.gz")
+    if not os.path.exists(committed):
+        return
+    with gzip.open(committed, "rt", newline="") as f:
+        old = f.read().splitlines()
+    with open(manifest_path, newline="") as f:
+        new = f.read().splitlines()
+    if old == new:
+        log("manifest identical to the committed model's corpus-manifest.csv.gz (%d clips)" % (len(new) - 1))
+        return
+    first = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+    differ = sum(1 for a, b in zip(old, new) if a != b) + abs(len(old) - len(new))
+    log("manifest differs from the committed model's corpus-manifest.csv.gz: %d of %d rows, first at row %d "
+        "(other seed, package or tool versions, or a changed recipe)" % (differ, len(old) - 1, first))
 
 
 def tool_versions():
