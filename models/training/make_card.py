@@ -142,7 +142,8 @@ False alarms on held-out human clips at `likely_fake`: {h['human_false_alarm_by_
 ## Data
 
 Built by `models/training/corpus.py` (seed {s['seed']}); every clip is listed in `corpus-manifest.csv.gz`
-(source package, speaker or voice, class, augmentation, codec, split).
+(source package, speaker or voice, class, augmentation, codec, split). The corpus does not depend on where the
+repository is checked out; a rebuild logs whether its manifest is identical to this one.
 
 * **Human** ({', '.join(sorted(s['packages']))}): speakers are the tuxpaint reader of each language, the
   fillets-ng character codes, the four Asterisk voices (en_US and es_MX Allison merged into one speaker) and the
