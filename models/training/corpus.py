@@ -921,10 +921,10 @@ def compare_with_committed(manifest_path):
     if old == new:
         log("manifest identical to the committed model's corpus-manifest.csv.gz (%d clips)" % (len(new) - 1))
         return
+    # rows are numbered per split, so one changed clip shifts every row after it: report where they part
     first = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
-    differ = sum(1 for a, b in zip(old, new) if a != b) + abs(len(old) - len(new))
-    log("manifest differs from the committed model's corpus-manifest.csv.gz: %d of %d rows, first at row %d "
-        "(other seed, package or tool versions, or a changed recipe)" % (differ, len(old) - 1, first))
+    log("manifest differs from the committed model's corpus-manifest.csv.gz from row %d on (%d clips here, %d there; "
+        "other seed, package or tool versions, or a changed recipe)" % (first, len(new) - 1, len(old) - 1))
 
 
 def tool_versions():
