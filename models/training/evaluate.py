@@ -6,9 +6,10 @@ import sys
 import time
 from collections import defaultdict
 
-import numpy as np
-import torch
-from scipy import optimize
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy/torch load OpenBLAS: see train.py
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from scipy import optimize  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, SR, far_threshold, roc_eer, seed_everything, sigmoid, voice_eer, write_json  # noqa: E402
