@@ -1,9 +1,10 @@
 """npm run bench:train-step -> JSON: seconds per training step of the default detector under BLAS thread settings.
 
 Each setting runs in its own process (OpenBLAS reads OPENBLAS_NUM_THREADS when it is loaded), alternating
-settings over --reps rounds so a busy host slows both alike; the ratio is taken within this one run.
-A step is what train.py does in its first phase: batch 16 of 2 s pieces, forward, backward, AdamW, on 2 threads.
-The final loss of every run is printed too: the settings change speed, not the arithmetic.
+settings over BENCH_REPS rounds so a busy host slows both alike; the ratio is taken within this one run.
+A step is train.py's own configure_torch / make_optimizer / forward_backward + AdamW update, on its first phase's
+input: batch 16 of 2 s pieces, 2 threads.
+The final loss of every run is printed too: the settings change speed, not the result (equal to float rounding).
 Env: BENCH_STEPS (timed steps per run, default 6), BENCH_REPS (default 2), PYTHON (default /usr/bin/python3).
 """
 import json
@@ -19,23 +20,20 @@ TRAINING = os.path.join(HERE, "..", "models", "training")
 CHILD = r"""
 import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
-import torch, torch.nn.functional as F  # loads OpenBLAS with this process's environment
-from train import resolve_bf16  # after torch: its OPENBLAS_NUM_THREADS default comes too late to matter
+import torch  # loads OpenBLAS with this process's environment
+# after torch: train.py's OPENBLAS_NUM_THREADS default comes too late to change this process
+from train import configure_torch, forward_backward, make_optimizer, resolve_bf16
 from wavlm import WavLMSpoofDetector, small_config
-torch.set_num_threads(2)
-torch.backends.mkldnn.enabled = True
-torch.set_flush_denormal(True)
+configure_torch(2)
 torch.manual_seed(0)
 bf16 = resolve_bf16(os.environ.get("TRAIN_BF16", "auto"))
-m = WavLMSpoofDetector(small_config()); m.train()
-opt = torch.optim.AdamW(m.parameters(), lr=1e-4, foreach=True)
+m = WavLMSpoofDetector(small_config())
+opt = make_optimizer(m, 1e-4)
 x = torch.randn(16, 32000); y = (torch.arange(16) % 2).float()
 def step():
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        logit = m(x)
-    loss = F.binary_cross_entropy_with_logits(logit.float(), y)
-    opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-    return float(loss)
+    loss, _ = forward_backward(m, opt, x, y, bf16)
+    opt.step()
+    return loss
 for _ in range(2):
     step()
 n = int(sys.argv[2]); t = time.perf_counter()

@@ -14,7 +14,7 @@ import time
 
 # Before numpy/torch load OpenBLAS: Debian's torch does float32 matmuls through OpenBLAS, whose own pthreads
 # contend with torch's OpenMP threads on 2 cores (measured on a 2-vCPU AVX2 EPYC: 1.0 s per float32 step with
-# OpenBLAS threaded, 0.6 s single-threaded, identical losses). torch parallelises around the GEMMs itself.
+# OpenBLAS threaded, 0.6 s single-threaded, the same losses). torch parallelises around the GEMMs itself.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -66,6 +66,37 @@ def resolve_bf16(mode: str) -> bool:
     return cpu_has_native_bf16()
 
 
+def configure_torch(threads: int):
+    torch.set_num_threads(threads)
+    # oneDNN stays on: its conv backward was wrong only for a non-contiguous grad_output, which the model now
+    # never produces (wavlm._EncoderGrad); it is ~1.5x faster than the native kernels here.
+    torch.backends.mkldnn.enabled = True
+    # tiny Adam second moments and late-training gradients become denormals, which are very slow on x86
+    torch.set_flush_denormal(True)
+
+
+def make_optimizer(model, lr: float):
+    """AdamW with weight decay on matrices only (not on norms, biases or other vectors)."""
+    decay, no_decay = [], []
+    for n, p in model.named_parameters():
+        (no_decay if p.ndim < 2 or "norm" in n or "ln" in n or n.endswith(".bias") else decay).append(p)
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.02}, {"params": no_decay, "weight_decay": 0.0}],
+                             lr=lr, betas=(0.9, 0.98), eps=1e-6, foreach=True)
+
+
+def forward_backward(model, opt, xb, yb, bf16: bool):
+    """One training forward and backward pass; returns (loss, clipped gradient norm). The caller decides
+    whether to apply the update (it skips non-finite ones). bench/train-step.py times exactly this."""
+    model.train()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        logit = model(xb)
+    loss = F.binary_cross_entropy_with_logits(logit.float(), yb)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
+    return float(loss), gnorm
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1234)
@@ -87,12 +118,7 @@ def main():
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("TRAIN_BF16", "auto"),
                     help="bfloat16 autocast for matmuls and convolutions (auto: on when the CPU has native bf16)")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    # oneDNN stays on: its conv backward was wrong only for a non-contiguous grad_output, which the model now
-    # never produces (wavlm._EncoderGrad); it is ~1.5x faster than the native kernels here.
-    torch.backends.mkldnn.enabled = True
-    # tiny Adam second moments and late-training gradients become denormals, which are very slow on x86
-    torch.set_flush_denormal(True)
+    configure_torch(args.threads)
     bf16 = resolve_bf16(args.bf16)
     seed_everything(args.seed)
     os.makedirs(args.out, exist_ok=True)
@@ -107,11 +133,7 @@ def main():
     vs = np.where(val.labels == 1)[0]
     k = min(args.val_clips // 2 if args.val_clips > 0 else len(val), len(vh), len(vs))
     val_idx = np.concatenate([vr.choice(vh, k, replace=False), vr.choice(vs, k, replace=False)])
-    decay, no_decay = [], []
-    for n, p in model.named_parameters():
-        (no_decay if p.ndim < 2 or "norm" in n or "ln" in n or n.endswith(".bias") else decay).append(p)
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.02}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.98), eps=1e-6, foreach=True)
+    opt = make_optimizer(model, args.lr)
 
     def progress(step):
         """Training progress in [0, 1]: by steps, or by wall clock if the machine is slower than planned
@@ -170,27 +192,21 @@ def main():
         yb = torch.from_numpy(train.labels[bi].astype(np.float32))
         for g in opt.param_groups:
             g["lr"] = lr_at(step, p)
-        model.train()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            logit = model(xb)
-        loss = F.binary_cross_entropy_with_logits(logit.float(), yb)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
-        if math.isfinite(gnorm) and math.isfinite(float(loss)):
+        loss, gnorm = forward_backward(model, opt, xb, yb, bf16)
+        if math.isfinite(gnorm) and math.isfinite(loss):
             opt.step()
             if ema is not None:
                 with torch.no_grad():
                     d = min(args.ema, (1.0 + step) / (10.0 + step))  # short horizon early on
                     torch._foreach_mul_(ema_params, d)
                     torch._foreach_add_(ema_params, live_params, alpha=1.0 - d)
-            losses.append(float(loss))
+            losses.append(loss)
             gnorms.append(gnorm)
         else:
             # guard: a non-finite loss or gradient never reaches the weights
             skipped += 1
             opt.zero_grad(set_to_none=True)
-            log("step %d: non-finite loss/gradient (loss %s, grad norm %s) - update skipped" % (step + 1, float(loss), gnorm))
+            log("step %d: non-finite loss/gradient (loss %s, grad norm %s) - update skipped" % (step + 1, loss, gnorm))
         last = step == args.steps - 1
         # the final validation must fit inside --max-minutes too: reserve what the previous one took
         eval_s = history[-1]["eval_seconds"] if history else 0.0
