@@ -5,7 +5,7 @@
 #   -> held-out sources as clean WAV files through `realtone analyze` -> model card with that result.
 # Deterministic with SEED (default 1234). Large intermediates live in models/.cache/ (git-ignored).
 # Env: SEED, TRAIN_STEPS (default 30000), TRAIN_MINUTES (wall-clock cap, the LR schedule anneals on time when the
-#      machine is slower; default: what BUILD_MINUTES leaves after the corpus and the stages after training, at most 72),
+#      machine is slower; default: what BUILD_MINUTES leaves after the corpus and the stages after training, at most 66),
 #      BUILD_MINUTES (default 85), TRAIN_LR (peak learning rate, default 3e-4), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
 #      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
 set -euo pipefail
@@ -71,7 +71,7 @@ if [ -z "${TRAIN_MINUTES:-}" ]; then
   # no corpus/summary.json (a corpus from an older build): assume 10 minutes, and say so below
   t_corpus=${t_corpus:-600}
   TRAIN_MINUTES=$(( BUILD_MINUTES - ($(date +%s) - T_ALL) / 60 - (t_corpus * 3 / 4 > 240 ? t_corpus * 3 / 4 : 240) / 60 ))
-  if [ "$TRAIN_MINUTES" -gt 72 ]; then TRAIN_MINUTES=72; fi
+  if [ "$TRAIN_MINUTES" -gt 66 ]; then TRAIN_MINUTES=66; fi
   if [ "$TRAIN_MINUTES" -lt 10 ]; then TRAIN_MINUTES=10; fi
   echo "[model-build] training capped at $TRAIN_MINUTES min (BUILD_MINUTES=$BUILD_MINUTES, corpus time taken as ${t_corpus}s)" | tee -a "$LOG"
 fi

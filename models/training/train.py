@@ -1,8 +1,8 @@
 """Train the compact WavLM-architecture detector on the corpus (CPU, 2 threads, step budget and wall-clock cap).
 
 Model selection: validation EER on the whole (speaker/voice-disjoint) validation split, every --eval-every
-steps once training is on full 4 s windows (the only input the runtime feeds) and at the end, for both the live
-weights and their exponential moving average; the best of all those candidates is kept. The learning-rate schedule follows the larger of step progress and wall-clock progress,
+steps from half-way, for both the live weights and their exponential moving average; the best of all those
+candidates is kept. The learning-rate schedule follows the larger of step progress and wall-clock progress,
 so a slower machine anneals on time and stops at --max-minutes (the log says so).
 """
 import argparse
@@ -84,24 +84,17 @@ def make_optimizer(model, lr: float):
                              lr=lr, betas=(0.9, 0.98), eps=1e-6, foreach=True)
 
 
-def forward_backward(model, opt, xb, yb, bf16: bool, parts: int = 1):
+def forward_backward(model, opt, xb, yb, bf16: bool):
     """One training forward and backward pass; returns (loss, clipped gradient norm). The caller decides
-    whether to apply the update (it skips non-finite ones). bench/train-step.py times exactly this.
-    parts > 1 runs the batch as that many equal micro-batches and sums their gradients (each loss weighted by
-    its share), the same mean-loss gradient up to float rounding: on full 4 s windows two halves of 8 ran
-    10-15 % faster than one batch of 16 on a 2-core avx512_bf16 Xeon (activations stay in cache); on 2 s
-    pieces it made no difference."""
+    whether to apply the update (it skips non-finite ones). bench/train-step.py times exactly this."""
     model.train()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        logit = model(xb)
+    loss = F.binary_cross_entropy_with_logits(logit.float(), yb)
     opt.zero_grad(set_to_none=True)
-    total = 0.0
-    for xs, ys in zip(xb.chunk(parts), yb.chunk(parts)):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            logit = model(xs)
-        loss = F.binary_cross_entropy_with_logits(logit.float(), ys) * (len(ys) / len(yb))
-        loss.backward()
-        total += float(loss)
+    loss.backward()
     gnorm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0))
-    return total, gnorm
+    return float(loss), gnorm
 
 
 def main():
@@ -113,13 +106,8 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=float(os.environ.get("TRAIN_LR", "3e-4")), help="peak learning rate")
     ap.add_argument("--warmup", type=int, default=200)
-    ap.add_argument("--eval-every", type=int, default=500)
-    # Default: from --full-from on. Weights trained on 2 s pieces were selected by validation once (step 12,000 of
-    # the d8ac5a0 build, val 1.32 %) and scored test 5.08 % where that run's final 4 s weights scored 3.54 %; with
-    # 906 validation clips (0.22 point per clip) validation cannot rank them, so they are no longer candidates,
-    # and the ~3 minutes their validations took go to training steps.
-    ap.add_argument("--eval-from", type=float, default=None,
-                    help="progress after which checkpoints are evaluated (default: --full-from)")
+    ap.add_argument("--eval-every", type=int, default=750)
+    ap.add_argument("--eval-from", type=float, default=0.5, help="progress after which checkpoints are evaluated")
     ap.add_argument("--val-clips", type=int, default=0, help="balanced validation subset for model selection (0: all)")
     ap.add_argument("--max-minutes", type=float, default=32.0)
     ap.add_argument("--threads", type=int, default=2)
@@ -130,8 +118,6 @@ def main():
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("TRAIN_BF16", "auto"),
                     help="bfloat16 autocast for matmuls and convolutions (auto: on when the CPU has native bf16)")
     args = ap.parse_args()
-    if args.eval_from is None:
-        args.eval_from = args.full_from if args.short_crop < 4.0 else 0.5
     configure_torch(args.threads)
     bf16 = resolve_bf16(args.bf16)
     seed_everything(args.seed)
@@ -206,7 +192,7 @@ def main():
         yb = torch.from_numpy(train.labels[bi].astype(np.float32))
         for g in opt.param_groups:
             g["lr"] = lr_at(step, p)
-        loss, gnorm = forward_backward(model, opt, xb, yb, bf16, parts=2 if xb.shape[1] > 32000 else 1)
+        loss, gnorm = forward_backward(model, opt, xb, yb, bf16)
         if math.isfinite(gnorm) and math.isfinite(loss):
             opt.step()
             if ema is not None:
@@ -254,7 +240,7 @@ def main():
     torch.save((ema if ema is not None else model).state_dict(), os.path.join(args.out, "last.pt"))
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, eval_from=args.eval_from, eval_every=args.eval_every, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
+        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
         minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"), bf16=bf16, ema=args.ema))
     log("done: best val EER %.2f%% at step %d (%s weights), %.1f min" % (100 * best[0], best[1], best_kind, (time.time() - t0) / 60))
 

@@ -31,8 +31,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from fast_dropout import FastDropout
-
 CONV_KERNELS = (10, 3, 3, 3, 3, 2, 2)
 CONV_STRIDES = (5, 2, 2, 2, 2, 2, 2)
 WINDOW_SAMPLES = 64000
@@ -244,7 +242,7 @@ class GatedRelPosAttention(nn.Module):
         self.k_proj = nn.Linear(self.d, self.d)
         self.v_proj = nn.Linear(self.d, self.d)
         self.out_proj = nn.Linear(self.d, self.d)
-        self.attn_drop = FastDropout(cfg.attention_dropout)
+        self.attn_drop = nn.Dropout(cfg.attention_dropout)
         self.num_buckets = cfg.num_buckets
         self.max_distance = cfg.max_distance
         self.has_rel_bias = has_rel_bias
@@ -304,8 +302,8 @@ class EncoderLayer(nn.Module):
         self.fc1 = nn.Linear(cfg.embed_dim, cfg.ffn_dim)
         self.fc2 = nn.Linear(cfg.ffn_dim, cfg.embed_dim)
         self.ln2 = FP32LayerNorm(cfg.embed_dim)
-        self.drop = FastDropout(cfg.dropout)
-        self.act_drop = FastDropout(cfg.activation_dropout)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.act_drop = nn.Dropout(cfg.activation_dropout)
         self.pre_ln = cfg.layer_norm_first
 
     def ffn(self, x):
@@ -331,11 +329,11 @@ class WavLMSpoofDetector(nn.Module):
         c = cfg.conv_dim[-1]
         self.feat_ln = FP32LayerNorm(c, eps=cfg.feat_ln_eps)
         self.post_extract_proj = nn.Linear(c, cfg.embed_dim)
-        self.feat_drop = FastDropout(cfg.feature_dropout)
+        self.feat_drop = nn.Dropout(cfg.feature_dropout)
         self.pos_conv = PositionalConv(cfg.embed_dim, cfg.pos_conv_kernel, cfg.pos_conv_groups)
         self.enc_ln = FP32LayerNorm(cfg.embed_dim)
         self.layers = nn.ModuleList([EncoderLayer(cfg, i == 0) for i in range(cfg.layers)])
-        self.drop = FastDropout(cfg.dropout)
+        self.drop = nn.Dropout(cfg.dropout)
         self.projector = nn.Linear(cfg.embed_dim, cfg.proj_dim)
         self.classifier = nn.Linear(cfg.proj_dim, 1)
         for m in self.modules():
