@@ -94,14 +94,13 @@ def band_matched_weights(train):
     one build with it did not beat the committed model (docs/model-training.md). Bands with clips of only one
     class keep that class's share (nothing to match)."""
     bw = np.array([int(r["bandwidth_hz"]) for r in train.rows])
-    hum, syn = train.labels == 0, train.labels == 1
-    w = np.zeros(len(bw))
-    for b in np.unique(bw[syn]):
-        n_h, n_s = int((hum & (bw == b)).sum()), int((syn & (bw == b)).sum())
-        share = n_h / hum.sum() if n_h else n_s / syn.sum()
-        w[syn & (bw == b)] = share / n_s
-    p = w[syn]
-    return p / p.sum()
+    bw_h, bw_s = bw[train.labels == 0], bw[train.labels == 1]
+    p = np.zeros(len(bw_s))
+    for b in np.unique(bw_s):
+        at_b = bw_s == b
+        share = np.mean(bw_h == b) if np.any(bw_h == b) else np.mean(at_b)
+        p[at_b] = share / at_b.sum()
+    return p / p.sum()  # bands without synthetic clips leave a human share to spread over the others
 
 
 def forward_backward(model, opt, xb, yb, bf16: bool):
@@ -135,7 +134,8 @@ def main():
     ap.add_argument("--full-from", type=float, default=0.8, help="fraction of steps after which full 4 s windows are used")
     ap.add_argument("--ema", type=float, default=float(os.environ.get("TRAIN_EMA", "0.999")),
                     help="decay of the exponential moving average of the weights that is evaluated and kept (0: off)")
-    ap.add_argument("--band-balance", type=int, default=int(os.environ.get("TRAIN_BAND_BALANCE", "0")),
+    # a string default goes through type and choices too, so a bad TRAIN_BAND_BALANCE fails with argparse's message
+    ap.add_argument("--band-balance", type=int, choices=(0, 1), default=os.environ.get("TRAIN_BAND_BALANCE", "0"),
                     help="1: draw synthetic training clips so their bandwidth distribution matches the human clips' (default 0: uniform)")
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("TRAIN_BF16", "auto"),
                     help="bfloat16 autocast for matmuls and convolutions (auto: on when the CPU has native bf16)")
