@@ -124,3 +124,12 @@ def sha256_file(path):
         for b in iter(lambda: f.read(1 << 20), b""):
             h.update(b)
     return h.hexdigest()
+
+
+def env_flag(name: str) -> int:
+    """A 0/1 switch read from the environment (unset: 0). argparse does not apply `choices` to defaults, so an
+    env value such as "2" or "yes" would slip through a choices=(0, 1) option; refuse it here by name."""
+    v = os.environ.get(name, "0").strip()
+    if v not in ("0", "1"):
+        raise SystemExit("%s must be 0 or 1, got %r" % (name, v))
+    return int(v)

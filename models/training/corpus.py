@@ -36,7 +36,8 @@ import soundfile as sf
 from scipy import signal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, MODEL_DIR, SR, stable_hash, write_json  # noqa: E402
+from band_match import match_bands  # noqa: E402
+from common import CACHE, MODEL_DIR, SR, env_flag, stable_hash, write_json  # noqa: E402
 
 PACKAGES = [
     "tuxpaint-stamps-default",
@@ -549,6 +550,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--train-copies", type=int, default=2,
                     help="connected-stretch arrangements per training speaker/voice, each augmented independently")
+    ap.add_argument("--band-match", type=int, choices=(0, 1), default=env_flag("CORPUS_BAND_MATCH"),
+                    help="1: synthetic bands filled to the human band quotas of the split (band_match.py); "
+                         "0: drawn from the human bands and capped at the native band (the committed corpus)")
     ap.add_argument("--out", default=os.path.join(CACHE, "corpus"))
     args = ap.parse_args()
     t0 = time.time()
@@ -811,13 +815,27 @@ def main():
             if nb < 8000 and tgt == 3400:
                 c["bw"] = 3400
             human_bw[c["split"]].append(c["bw"])
-    for i, c in enumerate(clips):
-        if c["label"] == "synthetic":
-            r = np.random.default_rng(stable_hash(seed, "bw", i))
-            hb = human_bw[c["split"]]
-            tgt = int(hb[int(r.integers(len(hb)))])
-            nb = native_bw(c["native_sr"])
-            c["bw"] = tgt if tgt <= nb else nb
+    if args.band_match:
+        # quotas from the human bands of the split, so the native-band cap cannot skew synthetic bands (band_match.py)
+        for split in sorted(human_bw):
+            syn = [c for c in clips if c["label"] == "synthetic" and c["split"] == split]
+            got = match_bands(human_bw[split], [native_bw(c["native_sr"]) for c in syn],
+                              np.random.default_rng(stable_hash(seed, "bwmatch", split)))
+            for c, b in zip(syn, got):
+                c["bw"] = b
+    else:
+        for i, c in enumerate(clips):
+            if c["label"] == "synthetic":
+                r = np.random.default_rng(stable_hash(seed, "bw", i))
+                hb = human_bw[c["split"]]
+                tgt = int(hb[int(r.integers(len(hb)))])
+                nb = native_bw(c["native_sr"])
+                c["bw"] = tgt if tgt <= nb else nb
+    for split in sorted(human_bw):
+        for lab in ("human", "synthetic"):
+            bws = Counter(c["bw"] for c in clips if c["split"] == split and c["label"] == lab)
+            n = sum(bws.values())
+            log("bands %s %s: %s" % (split, lab, ", ".join("%d %.1f%%" % (b, 100 * k / n) for b, k in sorted(bws.items()))))
     aug_jobs = [(c["audio"], stable_hash(seed, "aug", i), c["bw"]) for i, c in enumerate(clips)]
     for c, (y, desc) in zip(clips, pool.imap(augment, aug_jobs, chunksize=8)):
         c["audio"] = y

@@ -21,7 +21,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, roc_eer, seed_everything, stable_hash, write_json  # noqa: E402
+from common import CACHE, env_flag, roc_eer, seed_everything, stable_hash, write_json  # noqa: E402
 from data import Split, eval_chunks, train_example  # noqa: E402
 from wavlm import WavLMSpoofDetector, count_parameters, small_config  # noqa: E402
 
@@ -135,7 +135,7 @@ def main():
     ap.add_argument("--ema", type=float, default=float(os.environ.get("TRAIN_EMA", "0.999")),
                     help="decay of the exponential moving average of the weights that is evaluated and kept (0: off)")
     # a string default goes through type and choices too, so a bad TRAIN_BAND_BALANCE fails with argparse's message
-    ap.add_argument("--band-balance", type=int, choices=(0, 1), default=os.environ.get("TRAIN_BAND_BALANCE", "0"),
+    ap.add_argument("--band-balance", type=int, choices=(0, 1), default=env_flag("TRAIN_BAND_BALANCE"),
                     help="1: draw synthetic training clips so their bandwidth distribution matches the human clips' (default 0: uniform)")
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("TRAIN_BF16", "auto"),
                     help="bfloat16 autocast for matmuls and convolutions (auto: on when the CPU has native bf16)")
