@@ -39,10 +39,9 @@ def match_bands(human_bands, native_bands, rng: np.random.Generator) -> list:
     q = quotas(human_bands, len(native_bands))
     bands = sorted(q)
     out = [0] * len(native_bands)
-    order = sorted(range(len(native_bands)), key=lambda i: native_bands[i])
-    # shuffle within each native band so which clip takes a scarce band is random, not manifest order
+    # lowest native band first; shuffled within a native band so which clip takes a scarce band is random
     perm = rng.permutation(len(native_bands))
-    order.sort(key=lambda i: (native_bands[i], perm[i]))
+    order = sorted(range(len(native_bands)), key=lambda i: (native_bands[i], perm[i]))
     for i in order:
         nb = native_bands[i]
         cand = [b for b in reachable(nb, bands) if q[b] > 0]

@@ -134,7 +134,7 @@ def main():
     ap.add_argument("--full-from", type=float, default=0.8, help="fraction of steps after which full 4 s windows are used")
     ap.add_argument("--ema", type=float, default=float(os.environ.get("TRAIN_EMA", "0.999")),
                     help="decay of the exponential moving average of the weights that is evaluated and kept (0: off)")
-    # a string default goes through type and choices too, so a bad TRAIN_BAND_BALANCE fails with argparse's message
+    # env_flag checks TRAIN_BAND_BALANCE itself: argparse applies choices to command-line values only, not defaults
     ap.add_argument("--band-balance", type=int, choices=(0, 1), default=env_flag("TRAIN_BAND_BALANCE"),
                     help="1: draw synthetic training clips so their bandwidth distribution matches the human clips' (default 0: uniform)")
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("TRAIN_BF16", "auto"),
