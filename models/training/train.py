@@ -200,6 +200,11 @@ def main():
         ema.load_state_dict(model.state_dict())
     ema_params = list(ema.parameters()) if ema is not None else []
     live_params = list(model.parameters())
+    cand_dir = os.path.join(args.out, "candidates")
+    os.makedirs(cand_dir, exist_ok=True)
+    for f in os.listdir(cand_dir):  # a rerun into the same directory must not mix in an older run's weights
+        if f.endswith(".pt"):
+            os.remove(os.path.join(cand_dir, f))
     history = []
     losses = []
     gnorms = []
@@ -257,6 +262,10 @@ def main():
                                 val_eer_live=eers["live"], val_eer_ema=eers.get("ema"), minutes=round((time.time() - t0) / 60, 2),
                                 eval_seconds=round(time.time() - te, 1)))
             log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), history[-1]["eval_seconds"]))
+            # every candidate is kept (about 6 MB each, git-ignored) so that a finished build can be studied
+            # afterwards (snapshot ensembles, other selection rules) without training again
+            for k, m in cands:
+                torch.save(m.state_dict(), os.path.join(cand_dir, "step%05d_%s.pt" % (step + 1, k)))
             if eer <= best[0]:
                 best = (eer, step + 1)
                 best_kind = kind
