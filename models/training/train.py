@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -264,12 +265,13 @@ def main():
             log("eval step %d: val EER %s (%.0fs)" % (step + 1, ", ".join("%s %.2f%%" % (k, 100 * v) for k, v in eers.items()), history[-1]["eval_seconds"]))
             # every candidate is kept (about 6 MB each, git-ignored) so that a finished build can be studied
             # afterwards (snapshot ensembles, other selection rules) without training again
+            cand_files = {k: os.path.join(cand_dir, "step%05d_%s.pt" % (step + 1, k)) for k, _ in cands}
             for k, m in cands:
-                torch.save(m.state_dict(), os.path.join(cand_dir, "step%05d_%s.pt" % (step + 1, k)))
+                torch.save(m.state_dict(), cand_files[k])
             if eer <= best[0]:
                 best = (eer, step + 1)
                 best_kind = kind
-                torch.save(dict(cands)[kind].state_dict(), os.path.join(args.out, "best.pt"))
+                shutil.copyfile(cand_files[kind], os.path.join(args.out, "best.pt"))  # already serialised above
         if over and not last:
             log("wall-clock cap of %.0f min reached at step %d; stopping" % (args.max_minutes, step + 1))
             stopped_early = True
