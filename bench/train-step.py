@@ -5,6 +5,7 @@ settings over BENCH_REPS rounds so a busy host slows both alike; the ratio is ta
 A step is train.py's own configure_torch / make_optimizer / forward_backward + AdamW update, on its first phase's
 input: batch 16 of 2 s pieces, 2 threads.
 The final loss of every run is printed too: the settings change speed, not the result (equal to float rounding).
+With Debian's libopenblas0-openmp installed, a third setting runs OpenBLAS's OpenMP build (as model:build does).
 Env: BENCH_STEPS (timed steps per run, default 6), BENCH_REPS (default 2), PYTHON (default /usr/bin/python3).
 """
 import json
@@ -21,6 +22,7 @@ CHILD = r"""
 import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 import torch  # loads OpenBLAS with this process's environment
+blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l and l.split()[-1].startswith("/")})
 # after torch: train.py's OPENBLAS_NUM_THREADS default comes too late to change this process
 from train import configure_torch, forward_backward, make_optimizer, resolve_bf16
 from wavlm import WavLMSpoofDetector, small_config
@@ -39,15 +41,19 @@ for _ in range(2):
 n = int(sys.argv[2]); t = time.perf_counter()
 for _ in range(n):
     loss = step()
-print(json.dumps(dict(s_per_step=(time.perf_counter() - t) / n, final_loss=loss, bf16=bf16)))
+print(json.dumps(dict(s_per_step=(time.perf_counter() - t) / n, final_loss=loss, bf16=bf16, blas=blas[:1])))
 """
 
 SETTINGS = {
     # what a process gets with no setting: OpenBLAS starts one pthread per core beside torch's OpenMP threads
     "openblas_default_threads": {},
-    # what scripts/model-build.sh and train.py set
+    # what train.py sets by itself, and scripts/model-build.sh where Debian's OpenMP build is absent
     "openblas_1_thread": {"OPENBLAS_NUM_THREADS": "1"},
 }
+# what scripts/model-build.sh uses where libopenblas0-openmp is installed: OpenBLAS on torch's OpenMP threads
+OPENMP_BLAS = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+if os.path.exists(os.path.join(OPENMP_BLAS, "libblas.so.3")):
+    SETTINGS["openblas_openmp_2_threads"] = {"OPENBLAS_NUM_THREADS": "2", "LD_LIBRARY_PATH": OPENMP_BLAS}
 
 
 def cpu_model():
@@ -67,7 +73,7 @@ def main():
     runs = {k: [] for k in SETTINGS}
     for _ in range(reps):
         for name, extra in SETTINGS.items():
-            env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+            env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "LD_LIBRARY_PATH")}
             env.update(OMP_NUM_THREADS="2", **extra)
             out = subprocess.run([py, "-c", CHILD, TRAINING, str(steps)], env=env, check=True,
                                  capture_output=True, text=True).stdout
@@ -78,6 +84,9 @@ def main():
         steps_per_run=steps, reps=reps, bf16=runs["openblas_1_thread"][0]["bf16"],
         s_per_step_median={k: round(v, 3) for k, v in med.items()},
         speedup_1_thread_vs_default=round(med["openblas_default_threads"] / med["openblas_1_thread"], 2),
+        speedup_openmp_vs_1_thread=(round(med["openblas_1_thread"] / med["openblas_openmp_2_threads"], 2)
+                                    if "openblas_openmp_2_threads" in med else None),
+        blas_loaded={k: v[0]["blas"] for k, v in runs.items()},
         final_losses={k: [r["final_loss"] for r in v] for k, v in runs.items()},
     ), indent=1))
 

@@ -133,3 +133,14 @@ def env_flag(name: str) -> int:
     if v not in ("0", "1"):
         raise SystemExit("%s must be 0 or 1, got %r" % (name, v))
     return int(v)
+
+
+def loaded_blas():
+    """Directory of the OpenBLAS library this process loaded (openblas-pthread or openblas-openmp), for the
+    training log: float32 step times depend on it (scripts/model-build.sh)."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = sorted({ln.split()[-1] for ln in f if "openblas" in ln and ln.split()[-1].startswith("/")})
+    except OSError:
+        return None
+    return os.path.dirname(libs[0]) if libs else None
