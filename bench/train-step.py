@@ -22,7 +22,7 @@ CHILD = r"""
 import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 import torch  # loads OpenBLAS with this process's environment
-blas = sorted({l.split()[-1] for l in open("/proc/self/maps") if "openblas" in l and l.split()[-1].startswith("/")})
+from common import loaded_blas
 # after torch: train.py's OPENBLAS_NUM_THREADS default comes too late to change this process
 from train import configure_torch, forward_backward, make_optimizer, resolve_bf16
 from wavlm import WavLMSpoofDetector, small_config
@@ -41,7 +41,7 @@ for _ in range(2):
 n = int(sys.argv[2]); t = time.perf_counter()
 for _ in range(n):
     loss = step()
-print(json.dumps(dict(s_per_step=(time.perf_counter() - t) / n, final_loss=loss, bf16=bf16, blas=blas[:1])))
+print(json.dumps(dict(s_per_step=(time.perf_counter() - t) / n, final_loss=loss, bf16=bf16, blas=loaded_blas())))
 """
 
 SETTINGS = {

@@ -149,7 +149,8 @@ def main():
     val = Split(args.corpus, "val")
     cfg = small_config()
     model = WavLMSpoofDetector(cfg)
-    log("params %d, train clips %d (synthetic %d), val clips %d, bf16 autocast %s, BLAS %s (%s threads)" % (count_parameters(model), len(train), int(train.labels.sum()), len(val), bf16, loaded_blas(), os.environ.get("OPENBLAS_NUM_THREADS")))
+    blas = loaded_blas()
+    log("params %d, train clips %d (synthetic %d), val clips %d, bf16 autocast %s, BLAS %s (%s threads)" % (count_parameters(model), len(train), int(train.labels.sum()), len(val), bf16, blas, os.environ.get("OPENBLAS_NUM_THREADS")))
     # fixed balanced validation subset for model selection
     vr = np.random.default_rng(stable_hash(args.seed, "valsub"))
     vh = np.where(val.labels == 0)[0]
@@ -280,7 +281,7 @@ def main():
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
         stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, band_balance=args.band_balance, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
-        minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"), blas=loaded_blas(), bf16=bf16, ema=args.ema))
+        minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"), blas=blas, bf16=bf16, ema=args.ema))
     log("done: best val EER %.2f%% at step %d (%s weights), %.1f min" % (100 * best[0], best[1], best_kind, (time.time() - t0) / 60))
 
 
