@@ -45,8 +45,8 @@ fi
 # build runs its own pthreads, which fought torch's OpenMP threads on 2 cores (steps 1.7x slower than with
 # OPENBLAS_NUM_THREADS=1). Its OpenMP build shares torch's thread pool instead, so GEMMs use both cores
 # (measured on a 2-vCPU AVX2 EPYC, bench:train-step: 0.563 vs 0.580 s per 2 s step, 1.03x; 4 s steps about
-# 1.07x; identical losses). It is picked
-# for this build only, through the loader path; the system's BLAS alternative is left as it is.
+# 1.07x; identical losses). It is picked for this build only, through the loader path; the system's BLAS
+# alternative is left as it is.
 OPENMP_BLAS=/usr/lib/x86_64-linux-gnu/openblas-openmp
 if [ -f "$OPENMP_BLAS/libblas.so.3" ]; then
   export LD_LIBRARY_PATH="$OPENMP_BLAS${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" OPENBLAS_NUM_THREADS=2
