@@ -8,7 +8,8 @@
 #      machine is slower; default: what BUILD_MINUTES leaves after the corpus and the stages after training, at most 66),
 #      BUILD_MINUTES (default 85), TRAIN_LR (peak learning rate, default 3e-4),
 #      TRAIN_BAND_BALANCE=1 (band-matched sampling of synthetic training clips, train.py),
-#      CORPUS_BAND_MATCH=1 (synthetic bands filled to the human band quotas of each split, corpus.py), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
+#      CORPUS_BAND_MATCH (default 1: synthetic bands filled to the human band quotas of each split, corpus.py;
+#      0: v4's corpus), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
 #      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."

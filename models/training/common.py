@@ -126,10 +126,10 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-def env_flag(name: str) -> int:
-    """A 0/1 switch read from the environment (unset: 0). argparse does not apply `choices` to defaults, so an
+def env_flag(name: str, default: int = 0) -> int:
+    """A 0/1 switch read from the environment (unset: `default`). argparse does not apply `choices` to defaults, so an
     env value such as "2" or "yes" would slip through a choices=(0, 1) option; refuse it here by name."""
-    v = os.environ.get(name, "0").strip()
+    v = os.environ.get(name, str(default)).strip()
     if v not in ("0", "1"):
         raise SystemExit("%s must be 0 or 1, got %r" % (name, v))
     return int(v)

@@ -550,9 +550,10 @@ def main():
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--train-copies", type=int, default=2,
                     help="connected-stretch arrangements per training speaker/voice, each augmented independently")
-    ap.add_argument("--band-match", type=int, choices=(0, 1), default=env_flag("CORPUS_BAND_MATCH"),
-                    help="1: synthetic bands filled to the human band quotas of the split (band_match.py); "
-                         "0: drawn from the human bands and capped at the native band (the committed corpus)")
+    ap.add_argument("--band-match", type=int, choices=(0, 1), default=env_flag("CORPUS_BAND_MATCH", 1),
+                    help="1 (default; the committed corpus, since model v5): synthetic bands filled to the human "
+                         "band quotas of the split (band_match.py); 0: drawn from the human bands and capped at the "
+                         "native band (v4's corpus)")
     ap.add_argument("--out", default=os.path.join(CACHE, "corpus"))
     args = ap.parse_args()
     t0 = time.time()
