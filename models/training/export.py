@@ -20,6 +20,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, MODEL_DIR, WINDOW, normalize_chunk, repeat_pad, runtime_chunks, sha256_file, stable_hash, write_json  # noqa: E402
 from wavlm import WavLMSpoofDetector, config_for_checkpoint, count_parameters, estimate_flops, fold_weight_norm  # noqa: E402
 
+# The default detector's recipe (corpus, model, training). Bump the major version when any of them changes.
+# 5: band-matched corpus (CORPUS_BAND_MATCH=1, default since model v5).
+RECIPE_VERSION = "5.0.0"
 STANDARD_DOMAINS = {"", "ai.onnx"}
 
 
@@ -149,12 +152,16 @@ def main():
     ops = onnx_export(model, os.path.join(args.out, "model.onnx"))
     y = write_parity(model, args.out, inputs, desc)
     metrics = json.load(open(args.metrics))
+    # Every build of one recipe is a different model with its own thresholds (builds are not bitwise
+    # deterministic), and job results carry the model's name and version: the recipe's major version plus the
+    # ONNX file's hash as build metadata keeps results of two builds apart.
+    version = "%s+%s" % (RECIPE_VERSION, sha256_file(os.path.join(args.out, "model.onnx"))[:8])
     man = write_manifest(
         args.out, "realtone-wavlm-small",
         "Compact WavLM-architecture detector of legacy (formant, diphone, vocoder) synthetic speech, trained on Debian-packaged speech.",
         False, metrics["thresholds"], count_parameters(model), estimate_flops(cfg),
         "Debian packages: human speech (tuxpaint, fillets-ng cs/nl, asterisk prompts, klettres) vs espeak-ng, festival diphone voices, SPTK MLSA and codec2 copy-synthesis; class-symmetric codec/band/noise augmentation",
-        "MODEL_CARD.md",
+        "MODEL_CARD.md", version=version,
     )
     log("ops: %s" % ", ".join(ops))
     log("parity logits %s; onnx %.2f MB sha256 %s; %.0fs" % (np.round(y, 4).tolist(), os.path.getsize(os.path.join(args.out, "model.onnx")) / 1e6, man["sha256"][:12], time.time() - t0))
