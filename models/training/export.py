@@ -76,16 +76,19 @@ def write_parity(model, out_dir, inputs, descriptions, atol=1e-4):
     return y
 
 
-def write_manifest(out_dir, name, description, fixture, thresholds, parameters, flops, corpus, card, version="1.0.0"):
+def write_manifest(out_dir, name, description, fixture, thresholds, parameters, flops, corpus, card, version="1.0.0",
+                   version_with_hash=False):
+    """version_with_hash: append the first 8 hex digits of the ONNX file's sha256 as semver build metadata."""
     onnx_path = os.path.join(out_dir, "model.onnx")
+    digest = sha256_file(onnx_path)
     manifest = {
         "schema": "realtone.model/v1",
         "name": name,
-        "version": version,
+        "version": "%s+%s" % (version, digest[:8]) if version_with_hash else version,
         "fixture": fixture,
         "description": description,
         "file": "model.onnx",
-        "sha256": sha256_file(onnx_path),
+        "sha256": digest,
         "sample_rate": 16000,
         "chunk": {"window_samples": 64000, "hop_samples": 64000, "min_samples": 16000, "tail": "end_aligned", "short_pad": "repeat"},
         "normalization": {"kind": "zero_mean_unit_variance", "epsilon": 1e-7},
@@ -153,15 +156,14 @@ def main():
     y = write_parity(model, args.out, inputs, desc)
     metrics = json.load(open(args.metrics))
     # Every build of one recipe is a different model with its own thresholds (builds are not bitwise
-    # deterministic), and job results carry the model's name and version: the recipe's major version plus the
+    # deterministic), and job results carry the model's name and version: the recipe's version plus the
     # ONNX file's hash as build metadata keeps results of two builds apart.
-    version = "%s+%s" % (RECIPE_VERSION, sha256_file(os.path.join(args.out, "model.onnx"))[:8])
     man = write_manifest(
         args.out, "realtone-wavlm-small",
         "Compact WavLM-architecture detector of legacy (formant, diphone, vocoder) synthetic speech, trained on Debian-packaged speech.",
         False, metrics["thresholds"], count_parameters(model), estimate_flops(cfg),
         "Debian packages: human speech (tuxpaint, fillets-ng cs/nl, asterisk prompts, klettres) vs espeak-ng, festival diphone voices, SPTK MLSA and codec2 copy-synthesis; class-symmetric codec/band/noise augmentation",
-        "MODEL_CARD.md", version=version,
+        "MODEL_CARD.md", version=RECIPE_VERSION, version_with_hash=True,
     )
     log("ops: %s" % ", ".join(ops))
     log("parity logits %s; onnx %.2f MB sha256 %s; %.0fs" % (np.round(y, 4).tolist(), os.path.getsize(os.path.join(args.out, "model.onnx")) / 1e6, man["sha256"][:12], time.time() - t0))
