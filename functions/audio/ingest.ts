@@ -132,11 +132,48 @@ function wavDecoder(header: WavHeader, mix: Mixdown): BlockDecoder {
   };
 }
 
+/** What decoding learnt about the input; the samples went to the block sink as they were decoded. */
+export type AudioInfo = Omit<PreparedAudio, 'samples'> & {
+  /** Output samples at the target rate. */ outputSamples: number;
+};
+
+export interface IngestEvents {
+  /** Each block of 16 kHz mono output as soon as it is decoded (a view, valid only during the call). */
+  block(samples: Float32Array): void;
+  /** The duration the container declares, once known (WAV header, FLAC/MP4/Ogg probes, Xing): for progress. */
+  declared?(durationS: number): void;
+}
+
 /** Decodes and prepares audio; throws AudioError with a precise code for every rejection. */
 export async function ingest(
   source: AsyncIterable<Uint8Array>,
   options: IngestOptions,
 ): Promise<PreparedAudio> {
+  let samples: Float32Array | undefined;
+  const info = await decodeAudio(source, options, undefined, (s) => (samples = s));
+  const { outputSamples: _n, ...rest } = info;
+  return { ...rest, samples: samples! };
+}
+
+/**
+ * Decodes audio block by block into `events.block`, the same checks as `ingest` (which collects the blocks): every
+ * rejection is an AudioError with a precise code, thrown at the latest when the input ends, so a consumer that
+ * already used some blocks must discard its work when this rejects.
+ */
+export function ingestBlocks(
+  source: AsyncIterable<Uint8Array>,
+  options: IngestOptions,
+  events: IngestEvents,
+): Promise<AudioInfo> {
+  return decodeAudio(source, options, events);
+}
+
+async function decodeAudio(
+  source: AsyncIterable<Uint8Array>,
+  options: IngestOptions,
+  events: IngestEvents | undefined,
+  collected?: (samples: Float32Array) => void,
+): Promise<AudioInfo> {
   const limitMs = options.timeLimitMs ?? defaultTimeLimitMs(options.maxDurationS);
   const started = Date.now();
   let waited = 0; // ms spent waiting for the source
@@ -172,7 +209,13 @@ export async function ingest(
     if (!wav) throw corrupt('the WAV file ends before its data chunk');
   }
 
-  const mix = new Mixdown(options.targetRate, options.maxDurationS);
+  const mix = new Mixdown(options.targetRate, options.maxDurationS, events?.block);
+  let announced = false;
+  const announce = (d: Declared) => {
+    if (announced || !events?.declared) return;
+    announced = true;
+    events.declared(d.frames / d.rate);
+  };
   let probe: ContainerProbe | undefined;
   let decoder: BlockDecoder;
   if (wav) {
@@ -180,6 +223,7 @@ export async function ingest(
     if (wav.dataBytes !== undefined) {
       const frames = Math.floor(wav.dataBytes / wav.blockAlign);
       checkDeclaredDuration({ frames, rate: wav.sampleRate, slack: 0 }, options.maxDurationS);
+      announce({ frames, rate: wav.sampleRate, slack: 0 });
     }
     decoder = wavDecoder(wav, mix);
   } else {
@@ -215,7 +259,10 @@ export async function ingest(
         throw new AudioError('too_large', `the file exceeds ${options.maxBytes} bytes`);
       if (probe) {
         probe.push(chunk);
-        if (!declared && (declared = probe.declared())) checkDeclaredDuration(declared, options.maxDurationS);
+        if (!declared && (declared = probe.declared())) {
+          checkDeclaredDuration(declared, options.maxDurationS);
+          announce(declared);
+        }
       }
       await decoder.push(chunk);
       if (Date.now() - started - waited > limitMs)
@@ -244,18 +291,19 @@ export async function ingest(
   if (mix.frames === 0) throw new AudioError('empty_audio', 'the file contains no audio samples');
   if (mix.peak === 0) throw new AudioError('empty_audio', 'the audio is entirely digital silence');
   const samples = mix.finish();
-  if (samples.length < options.minSamples) {
+  if (mix.outputSamples < options.minSamples) {
     throw new AudioError(
       'too_short',
       `audio lasts ${(mix.frames / mix.sampleRate).toFixed(2)} s; at least ${(options.minSamples / options.targetRate).toFixed(2)} s is needed`,
     );
   }
+  collected?.(samples);
   return {
     format,
     sampleRateIn: probe?.codedRate?.() ?? mix.sampleRate,
     channelsIn: mix.channels,
     durationS: mix.frames / mix.sampleRate,
-    samples,
+    outputSamples: mix.outputSamples,
     sampleRate: options.targetRate,
   };
 }

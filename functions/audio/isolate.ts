@@ -18,7 +18,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AudioError, corrupt } from './errors.ts';
-import { defaultTimeLimitMs, type IngestOptions, type PreparedAudio } from './ingest.ts';
+import { defaultTimeLimitMs, type AudioInfo, type IngestOptions, type PreparedAudio } from './ingest.ts';
 import type { FromThread, ToThread } from './ingest-thread.ts';
 
 export interface IsolatedIngestOptions extends IngestOptions {
@@ -78,20 +78,52 @@ export function ingestIsolated(
   source: AsyncIterable<Uint8Array>,
   options: IsolatedIngestOptions,
 ): Promise<PreparedAudio> {
+  return runIsolated(source, options, undefined) as Promise<PreparedAudio>;
+}
+
+/** What a streaming consumer of ingestIsolatedBlocks is told. */
+export interface IsolatedIngestEvents {
+  /**
+   * A block of 16 kHz mono samples, owned by the callee. A returned promise holds back further reading from the
+   * source until it settles (back-pressure: decoding runs ahead by at most what is already in flight).
+   */
+  block(samples: Float32Array): void | Promise<void>;
+  declared?(durationS: number): void;
+}
+
+/**
+ * Same contract as `ingestBlocks`, isolated like ingestIsolated: samples reach `events.block` about a second at a
+ * time while the file decodes, so the consumer (the chunk pipeline) works while decoding goes on.
+ */
+export function ingestIsolatedBlocks(
+  source: AsyncIterable<Uint8Array>,
+  options: IsolatedIngestOptions,
+  events: IsolatedIngestEvents,
+): Promise<AudioInfo> {
+  return runIsolated(source, options, events) as Promise<AudioInfo>;
+}
+
+function runIsolated(
+  source: AsyncIterable<Uint8Array>,
+  options: IsolatedIngestOptions,
+  events: IsolatedIngestEvents | undefined,
+): Promise<PreparedAudio | AudioInfo> {
   const { memoryLimitMb = defaultMemoryLimitMb(options), ...ingestOptions } = options;
   const limitMs = options.timeLimitMs ?? defaultTimeLimitMs(options.maxDurationS);
   const worker = acquire();
   const it = source[Symbol.asyncIterator]();
   let baseline = process.memoryUsage.rss();
   active++;
-  return new Promise<PreparedAudio>((resolve, reject) => {
+  return new Promise<PreparedAudio | AudioInfo>((resolve, reject) => {
     let settled = false;
     let ended = false;
     let reading = Promise.resolve();
+    /** The consumer's work on the blocks received so far; reading waits for it (back-pressure). */
+    let consumer = Promise.resolve();
     const started = Date.now();
-    let waited = 0; // ms the parent spent waiting for the source
+    let waited = 0; // ms the parent spent waiting for the source or the consumer
     let readSince: number | undefined; // start of the read in progress
-    const settle = (healthy: boolean, error?: unknown, value?: PreparedAudio) => {
+    const settle = (healthy: boolean, error?: unknown, value?: PreparedAudio | AudioInfo) => {
       if (settled) return;
       settled = true;
       active--;
@@ -105,10 +137,12 @@ export function ingestIsolated(
     const pull = async () => {
       if (ended || settled) return;
       readSince = Date.now();
-      const next = await it.next().finally(() => {
-        waited += Date.now() - readSince!;
-        readSince = undefined;
-      });
+      const next = await consumer
+        .then(() => it.next())
+        .finally(() => {
+          waited += Date.now() - readSince!;
+          readSince = undefined;
+        });
       if (settled) return;
       if (next.done) {
         ended = true;
@@ -122,9 +156,15 @@ export function ingestIsolated(
       if (message.type === 'pull') {
         // A failing source (network, S3) is not an audio problem: reject with its error; the thread is mid-job.
         reading = reading.then(pull).catch((error) => settle(false, error));
+      } else if (message.type === 'block') {
+        consumer = consumer.then(() => events?.block(message.samples));
+        consumer.catch((error) => settle(false, error));
+      } else if (message.type === 'declared') {
+        events?.declared?.(message.durationS);
       } else if (message.type === 'done') {
         const { format, ...rest } = message.result;
-        settle(true, undefined, { ...rest, format: format as PreparedAudio['format'] });
+        const value = { ...rest, format: format as PreparedAudio['format'] };
+        void consumer.then(() => settle(true, undefined, value)).catch(() => undefined);
       } else if (message.code) {
         settle(true, new AudioError(message.code as AudioError['code'], message.message));
       } else settle(true, new Error(`audio ingestion failed: ${message.message}`));
@@ -158,6 +198,6 @@ export function ingestIsolated(
         );
     }, WATCH_MS);
     watch.unref();
-    post({ type: 'start', options: ingestOptions });
+    post({ type: 'start', options: ingestOptions, stream: events !== undefined });
   });
 }

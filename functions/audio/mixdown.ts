@@ -60,18 +60,34 @@ export class Mixdown {
   channels = 0;
   /** Largest absolute mono sample: 0 means digital silence. */
   peak = 0;
-  readonly output: OutputCollector;
+  /** Output samples at the target rate passed on so far. */
+  outputSamples = 0;
+  private readonly output: OutputCollector | undefined;
   private resampler: StreamingResampler | undefined;
   private scratch = new Float32Array(0);
   private maxFrames = Infinity;
-  private readonly collect = (block: Float32Array) => this.output.push(block);
+  private readonly sink: (block: Float32Array) => void;
+  private readonly collect = (block: Float32Array) => {
+    this.outputSamples += block.length;
+    this.sink(block);
+  };
 
+  /**
+   * With a `sink`, each block at the target rate goes to it as soon as it exists (a view, valid only during the
+   * call) and nothing is kept; without one, the whole output is collected for `finish`.
+   */
   constructor(
     private readonly targetRate: number,
     private readonly maxDurationS: number,
+    sink?: (block: Float32Array) => void,
   ) {
-    // Room for the longest accepted input plus a second for the resampler's rounding.
-    this.output = new OutputCollector((maxDurationS + 1) * targetRate);
+    if (sink) this.sink = sink;
+    else {
+      // Room for the longest accepted input plus a second for the resampler's rounding.
+      const output = new OutputCollector((maxDurationS + 1) * targetRate);
+      this.output = output;
+      this.sink = (block) => output.push(block);
+    }
   }
 
   /** Fixes the input format; the first call wins, later blocks must match it. */
@@ -140,12 +156,12 @@ export class Mixdown {
       );
     }
     if (this.resampler) this.resampler.process(mono, this.collect);
-    else this.output.push(mono);
+    else this.collect(mono);
   }
 
-  /** Ends the stream: the whole signal at the target rate. */
+  /** Ends the stream: the resampler's last samples go out; returns the whole signal when collecting (else empty). */
   finish(): Float32Array {
     this.resampler?.finish(this.collect);
-    return this.output.finish();
+    return this.output?.finish() ?? new Float32Array(0);
   }
 }
