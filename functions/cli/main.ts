@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { analyzeAudio, type AnalysisResult } from '../core/detection/analyze.ts';
+import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
@@ -44,7 +45,7 @@ export function formatFailure(file: string, error: unknown) {
 
 async function analyzeFile(
   file: string,
-  detector: OnnxDetector,
+  inference: InferenceQueue,
   limits: { maxBytes: number; maxDurationS: number },
 ) {
   try {
@@ -58,7 +59,7 @@ async function analyzeFile(
     });
     if (!info.isFile())
       throw Object.assign(new Error(`${file} is not a regular file`), { code: 'file_unreadable' });
-    const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), detector, limits);
+    const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), inference, limits);
     return formatSuccess(file, result);
   } catch (error) {
     const plain = error as { code?: unknown };
@@ -91,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     return parsed.values.help ? 0 : 2;
   }
   let detector: OnnxDetector;
+  let queueOptions: { maxBatch?: number; maxWaitMs: number };
   let limits: { maxBytes: number; maxDurationS: number };
   try {
     const env = { ...process.env };
@@ -98,6 +100,7 @@ export async function main(argv: string[]): Promise<number> {
     if (parsed.values.threads) env.INFERENCE_THREADS = parsed.values.threads;
     const config = loadConfig(['model', 'limits'], env);
     limits = { maxBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS };
+    queueOptions = { maxBatch: config.INFERENCE_MAX_BATCH, maxWaitMs: config.INFERENCE_MAX_WAIT_MS };
     const manifest = parsed.values.model ? parsed.values.model : resolveProjectPath(config.MODEL_MANIFEST);
     detector = await OnnxDetector.load(manifest, {
       threads: config.INFERENCE_THREADS,
@@ -107,9 +110,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`realtone: ${(error as Error).message}\n`);
     return 2;
   }
+  const inference = new InferenceQueue(detector, queueOptions);
   let failed = 0;
   for (const file of files) {
-    const line = await analyzeFile(file, detector, limits);
+    const line = await analyzeFile(file, inference, limits);
     if (!line.ok) failed++;
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

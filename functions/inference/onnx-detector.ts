@@ -1,27 +1,16 @@
 /**
- * The one module that owns onnxruntime-node. Everything else sees the `Detector` interface: a batch of prepared
- * chunks in, one P(synthetic) per chunk out. Sessions are created once per process; inputs are checked against the
+ * The one module that owns onnxruntime-node. Everything else sees the `Detector` port (functions/ports/detector.ts):
+ * a batch of prepared chunks in, one P(synthetic) per chunk out. Sessions are created once per process; inputs are checked against the
  * session's input names and the manifest at load time, and shapes are logged when a run fails.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import type { Detector } from '../ports/detector.ts';
 import { getLogger } from '../shared/logger.ts';
 import { InferenceRunError, ModelMismatchError } from './errors.ts';
 import { loadManifest, sha256File, type ModelManifest } from './manifest.ts';
-
-export interface Detector {
-  readonly manifest: ModelManifest;
-  /** Execution provider actually in use. */
-  readonly device: 'cpu' | 'cuda';
-  /**
-   * Scores `count` chunks laid out back to back in `batch` (count × window_samples floats, already normalised).
-   * Returns P(synthetic) in [0, 1] per chunk.
-   */
-  score(batch: Float32Array, count: number): Promise<Float32Array>;
-  close(): Promise<void>;
-}
 
 export interface DetectorOptions {
   /** intra-op threads; 0 lets onnxruntime choose. */

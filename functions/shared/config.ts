@@ -61,6 +61,10 @@ const sections = {
     MODEL_MANIFEST: z.string().min(1).default(DEFAULT_MODEL_MANIFEST),
     INFERENCE_THREADS: int(0, 64).default(0),
     INFERENCE_DEVICE: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /** Most windows per model run, across every request (default: the manifest's batch_size). */
+    INFERENCE_MAX_BATCH: int(1, 256).optional(),
+    /** Longest a window waits for others to share its batch while the model is idle, ms. */
+    INFERENCE_MAX_WAIT_MS: int(0, 1000).default(5),
   }),
   limits: z.object({
     MAX_UPLOAD_BYTES: int(1024, 5 * 1024 ** 3).default(200 * 1024 * 1024),

@@ -6,12 +6,15 @@
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
+import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
 import { resolveProjectPath, type WorkerConfig } from '../shared/config.ts';
 
 export interface WorkerDeps {
   deps: ProcessDeps;
   detector: OnnxDetector;
+  /** The process's one inference queue: the stream and gRPC servers in the same process share it. */
+  inference: InferenceQueue;
   /** Closes the model, the pool and the cache. */
   close(): Promise<void>;
 }
@@ -22,13 +25,17 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     threads: config.INFERENCE_THREADS,
     device: config.INFERENCE_DEVICE,
   });
+  const inference = new InferenceQueue(detector, {
+    maxBatch: config.INFERENCE_MAX_BATCH,
+    maxWaitMs: config.INFERENCE_MAX_WAIT_MS,
+  });
   const pool = poolFromConfig(config);
   const kv = keyValueFromConfig(config);
   const deps: ProcessDeps = {
     jobs: new PostgresJobRepository(pool),
     cache: kv.cache,
     storage: objectStoreFromConfig(config),
-    detector,
+    inference,
     limits: { maxUploadBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS },
     // The lease ends a little before the message reappears, so a redelivered message finds the lease expired.
     leaseSeconds: Math.max(5, config.WORKER_VISIBILITY_TIMEOUT_SECONDS - 5),
@@ -45,6 +52,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
   return {
     deps,
     detector,
+    inference,
     async close() {
       await Promise.allSettled([detector.close(), pool.end(), kv.close()]);
     },

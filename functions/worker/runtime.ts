@@ -4,6 +4,7 @@
  */
 import { messageSourceFromConfig } from '../adapters/factory.ts';
 import { processUpload } from '../core/jobs/process-upload.ts';
+import type { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import type { OnnxDetector } from '../inference/onnx-detector.ts';
 import { getWorkerConfig, type WorkerConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
@@ -18,6 +19,8 @@ export interface WorkerRuntime {
   worker: QueueWorker;
   config: WorkerConfig;
   detector: OnnxDetector;
+  /** The shared inference queue (the stream and gRPC servers in this process use it too). */
+  inference: InferenceQueue;
   /** Drains the consumer, then closes the model, the pool and the cache. */
   stop(): Promise<void>;
 }
@@ -25,7 +28,7 @@ export interface WorkerRuntime {
 export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime> {
   await resolveSecrets();
   config ??= getWorkerConfig();
-  const { deps, detector, close } = await buildProcessDeps(config);
+  const { deps, detector, inference, close } = await buildProcessDeps(config);
   const worker = new QueueWorker({
     source: messageSourceFromConfig(config),
     // On ECS a task protects itself from scale-in while a job runs; elsewhere this wrapper does nothing.
@@ -48,6 +51,7 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     worker,
     config,
     detector,
+    inference,
     async stop() {
       await worker.drain(drainMs);
       await close();

@@ -1,22 +1,16 @@
 /**
- * The detection core shared by the worker and the CLI: bytes → prepared audio → windows → batched inference →
- * chunk scores and an overall verdict. Knows nothing about S3, SQS or HTTP.
+ * File analysis, shared by the worker, the CLI and the RPCs: bytes → decoded 16 kHz blocks (isolated thread) → the
+ * chunk pipeline (session.ts) → chunk scores and an overall verdict. Decoding and inference overlap: windows go to
+ * the shared inference queue while the rest of the file is still decoding. Knows nothing about S3, SQS or HTTP.
  */
-import { SILENCE_RMS, fillWindow, normalizeWindow, planChunks, rms } from '../../audio/chunk.ts';
 import { AudioError } from '../../audio/errors.ts';
-import type { PreparedAudio } from '../../audio/ingest.ts';
-import { ingestIsolated } from '../../audio/isolate.ts';
-import type { Detector } from '../../inference/onnx-detector.ts';
-import { computeVerdict, type Verdict, type VerdictPolicy } from './verdict.ts';
+import { planChunks } from '../../audio/chunk.ts';
+import { ingestIsolatedBlocks } from '../../audio/isolate.ts';
+import type { InferenceQueue } from '../pipeline/inference-queue.ts';
+import { DetectionSession, type ChunkScore, type WindowStage } from '../pipeline/session.ts';
+import type { Verdict, VerdictPolicy } from './verdict.ts';
 
-export interface ChunkScore {
-  index: number;
-  start_s: number;
-  end_s: number;
-  /** P(synthetic) in [0, 1], or null when the chunk was not judged (see `reason`). */
-  score: number | null;
-  reason?: 'silence' | 'too_short';
-}
+export type { ChunkScore } from '../pipeline/session.ts';
 
 export interface AnalysisResult {
   duration_s: number;
@@ -35,90 +29,113 @@ export interface AnalyzeOptions {
   declaredContentType?: string;
   /** Overall policy; thresholds default to the model manifest's. */
   verdict?: Partial<VerdictPolicy>;
-  /** Called after each batch with chunks done and total (progress for pollers). */
+  /**
+   * Chunks done and the expected total, as windows finish (progress for pollers). The total is estimated from the
+   * container's declared duration until decoding ends, then exact. Calls are serialised; a rejection stops the
+   * analysis with that error.
+   */
   onProgress?: (done: number, total: number) => void | Promise<void>;
-  /** Aborts between batches (worker drain). */
+  /** Aborts the analysis (worker drain): queued windows are withdrawn and decoding stops. */
   signal?: AbortSignal;
   decodeTimeLimitMs?: number;
+  /** Stages that see each raw window (extractors). */
+  stages?: readonly WindowStage[];
 }
 
 export const DEFAULT_VERDICT_FRACTION = 1 / 3;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Windows the pipeline will judge for `samples` of audio (too-short tails are not judged). */
+function judgeable(samples: number, spec: Parameters<typeof planChunks>[1]): number {
+  return planChunks(samples, spec).filter((c) => c.kind !== 'too_short').length;
+}
+
 export async function analyzeAudio(
   source: AsyncIterable<Uint8Array>,
-  detector: Detector,
+  queue: InferenceQueue,
   options: AnalyzeOptions,
 ): Promise<AnalysisResult> {
-  const { manifest } = detector;
+  const { manifest } = queue;
+  const spec = manifest.chunk;
   const t0 = performance.now();
-  const audio: PreparedAudio = await ingestIsolated(source, {
-    targetRate: manifest.sample_rate,
-    maxDurationS: options.maxDurationS,
-    maxBytes: options.maxBytes,
-    minSamples: manifest.chunk.min_samples,
-    declaredContentType: options.declaredContentType,
-    timeLimitMs: options.decodeTimeLimitMs,
-  });
-  const t1 = performance.now();
-
-  const plan = planChunks(audio.samples.length, manifest.chunk);
-  const rate = manifest.sample_rate;
-  const window = manifest.chunk.window_samples;
-  const chunks: ChunkScore[] = plan.map((c) => ({
-    index: c.index,
-    start_s: round3(c.start / rate),
-    end_s: round3(c.end / rate),
-    score: null,
-    ...(c.kind === 'too_short' ? { reason: 'too_short' as const } : {}),
-  }));
-
-  // Batch the judgeable windows; one reusable buffer of batch_size windows.
-  const batchSize = manifest.batch_size;
-  const buffer = new Float32Array(batchSize * window);
-  const view = (slot: number) => buffer.subarray(slot * window, (slot + 1) * window);
-  const judgeable = plan.filter((c) => c.kind !== 'too_short');
-  let done = 0;
-  for (let i = 0; i < judgeable.length;) {
-    options.signal?.throwIfAborted();
-    const slots: number[] = [];
-    while (i < judgeable.length && slots.length < batchSize) {
-      const chunk = judgeable[i++]!;
-      const slot = view(slots.length);
-      fillWindow(audio.samples, chunk, slot);
-      if (rms(slot) < SILENCE_RMS) {
-        chunks[chunk.index]!.reason = 'silence';
-        continue;
-      }
-      normalizeWindow(slot, manifest.normalization);
-      slots.push(chunk.index);
-    }
-    if (slots.length) {
-      const probs = await detector.score(buffer, slots.length);
-      slots.forEach((index, k) => (chunks[index]!.score = Math.round(probs[k]! * 1e6) / 1e6));
-    }
-    done = i;
-    await options.onProgress?.(done, judgeable.length);
-  }
-  const t2 = performance.now();
-
-  const overall = computeVerdict(
-    chunks.map((c) => c.score),
-    {
+  let decodedAt = t0;
+  const session = new DetectionSession(queue, {
+    chunk: spec,
+    stages: options.stages,
+    verdict: {
       fraction: options.verdict?.fraction ?? DEFAULT_VERDICT_FRACTION,
       thresholds: options.verdict?.thresholds ?? manifest.thresholds,
     },
-  );
-  if (!overall) throw new AudioError('empty_audio', 'every chunk is silent; there is no speech to judge');
-  return {
-    duration_s: round3(audio.durationS),
-    sample_rate_in: audio.sampleRateIn,
-    channels_in: audio.channelsIn,
-    format: audio.format,
-    chunks,
-    overall,
-    model: { name: manifest.name, version: manifest.version, fixture: manifest.fixture },
-    timings: { decode_ms: Math.round(t1 - t0), inference_ms: Math.round(t2 - t1) },
+    onWindow: options.onProgress && (() => progress()),
+  });
+
+  let expected: number | undefined; // judgeable windows, estimated then exact
+  let reported = Promise.resolve();
+  const progress = () => {
+    if (expected === undefined || !options.onProgress) return;
+    const done = Math.min(session.done, expected);
+    const total = expected;
+    reported = reported.then(() => options.onProgress!(done, total));
+    reported.catch((error: unknown) => stop(error));
   };
+
+  let stopped: unknown;
+  const stop = (error: unknown) => {
+    stopped ??= error;
+    session.cancel();
+  };
+  const onAbort = () => stop(options.signal!.reason ?? new Error('aborted'));
+  options.signal?.throwIfAborted();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const audio = await ingestIsolatedBlocks(
+      source,
+      {
+        targetRate: manifest.sample_rate,
+        maxDurationS: options.maxDurationS,
+        maxBytes: options.maxBytes,
+        minSamples: spec.min_samples,
+        declaredContentType: options.declaredContentType,
+        timeLimitMs: options.decodeTimeLimitMs,
+      },
+      {
+        block: (samples) => {
+          if (stopped) throw stopped;
+          return session.push(samples);
+        },
+        declared: (durationS) => {
+          expected = judgeable(Math.round(durationS * manifest.sample_rate), spec);
+        },
+      },
+    ).catch((error: unknown) => {
+      session.cancel(); // decoding failed: the windows already queued are withdrawn
+      throw stopped ?? error;
+    });
+    decodedAt = performance.now();
+    expected = judgeable(audio.outputSamples, spec);
+    const { chunks, overall } = await session.end();
+    progress();
+    await reported;
+    if (stopped) throw stopped;
+    if (!overall) throw new AudioError('empty_audio', 'every chunk is silent; there is no speech to judge');
+    return {
+      duration_s: round3(audio.durationS),
+      sample_rate_in: audio.sampleRateIn,
+      channels_in: audio.channelsIn,
+      format: audio.format,
+      chunks,
+      overall,
+      model: { name: manifest.name, version: manifest.version, fixture: manifest.fixture },
+      // The two overlap: inference runs from the first window on, while the rest of the file decodes.
+      timings: {
+        decode_ms: Math.round(decodedAt - t0),
+        inference_ms: Math.round(performance.now() - (session.firstWindowAt ?? decodedAt)),
+      },
+    };
+  } catch (error) {
+    throw stopped ?? error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
 }

@@ -7,13 +7,13 @@
  * attempt, and after `maxAttempts` end it `failed`; nothing is left in `processing` except under a live lease.
  */
 import { AudioError } from '../../audio/errors.ts';
-import type { Detector } from '../../inference/onnx-detector.ts';
 import { getLogger } from '../../shared/logger.ts';
 import { isRealToneError } from '../../shared/errors.ts';
 import type { StatusCache } from '../../ports/cache.ts';
 import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import { analyzeAudio } from '../detection/analyze.ts';
+import type { InferenceQueue } from '../pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../detection/verdict.ts';
 import { JobGoneError } from './errors.ts';
 import { parseUploadKey } from './object-key.ts';
@@ -23,7 +23,8 @@ export interface ProcessDeps {
   jobs: JobRepository;
   cache: StatusCache;
   storage: ObjectStore;
-  detector: Detector;
+  /** The process's shared inference queue (the model behind it). */
+  inference: InferenceQueue;
   limits: { maxUploadBytes: number; maxDurationS: number };
   leaseSeconds: number;
   maxAttempts: number;
@@ -116,7 +117,7 @@ export async function processUpload(
     const source = await deps.storage.read(upload.key);
     const downloadedAt = performance.now();
     let lastPublish = 0;
-    const result = await analyzeAudio(source, deps.detector, {
+    const result = await analyzeAudio(source, deps.inference, {
       maxDurationS: deps.limits.maxDurationS,
       maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
       declaredContentType: job.contentType,

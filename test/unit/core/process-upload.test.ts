@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processUpload, type ProcessDeps } from '../../../functions/core/jobs/process-upload.ts';
 import { uploadKey } from '../../../functions/core/jobs/object-key.ts';
+import { InferenceQueue } from '../../../functions/core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../../../functions/inference/onnx-detector.ts';
 import { encodeWav16 } from '../../support/wav.ts';
 import { MemoryCache, MemoryJobs, MemoryStore } from './doubles.ts';
@@ -23,7 +24,7 @@ beforeEach(() => {
     jobs: new MemoryJobs(),
     cache: new MemoryCache(),
     storage: new MemoryStore(),
-    detector,
+    inference: new InferenceQueue(detector),
     limits: { maxUploadBytes: 10_000_000, maxDurationS: 60 },
     leaseSeconds: 30,
     maxAttempts: 2,

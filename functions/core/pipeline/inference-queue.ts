@@ -1,0 +1,168 @@
+/**
+ * One inference queue per process, shared by every file job, stream and RPC that uses the same model: windows from
+ * many callers are batched together (up to `maxBatch`), so a hundred streams that each send one window a second cost
+ * a few batched runs a second instead of a hundred single ones.
+ *
+ * Dispatch: when the model is idle, a batch runs as soon as `maxBatch` windows wait, or `maxWaitMs` after the first
+ * one arrived; while a batch runs, windows accumulate and the next batch starts the moment it ends. Batches are
+ * filled round-robin over callers, so a long file cannot starve a stream, nor a stream another.
+ * One batch runs at a time: onnxruntime already spreads one run over the cores.
+ */
+import type { Detector } from '../../ports/detector.ts';
+import { CancelledError } from './errors.ts';
+
+export interface InferenceQueueOptions {
+  /** Most windows per model run (default: the manifest's batch_size). */
+  maxBatch?: number;
+  /** Longest a window waits for others to share its batch when the model is idle, in ms (default 5). */
+  maxWaitMs?: number;
+}
+
+interface Pending {
+  input: Float32Array;
+  enqueuedAt: number;
+  resolve: (score: number) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface QueueStats {
+  batches: number;
+  windows: number;
+  /** Time the model spent running batches, ms. */
+  busyMs: number;
+}
+
+export class InferenceQueue {
+  readonly maxBatch: number;
+  readonly maxWaitMs: number;
+  readonly stats: QueueStats = { batches: 0, windows: 0, busyMs: 0 };
+  /** Per-caller FIFO queues, in the order callers first queued (the round-robin order). */
+  private readonly queues = new Map<object, Pending[]>();
+  private queued = 0;
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly batch: Float32Array;
+  private readonly window: number;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly detector: Detector,
+    options: InferenceQueueOptions = {},
+  ) {
+    this.maxBatch = Math.max(1, options.maxBatch ?? detector.manifest.batch_size);
+    this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 5);
+    this.window = detector.manifest.input.shape[1];
+    this.batch = new Float32Array(this.maxBatch * this.window);
+  }
+
+  get manifest() {
+    return this.detector.manifest;
+  }
+
+  /** Windows waiting (not counting the batch that runs). */
+  get depth(): number {
+    return this.queued;
+  }
+
+  queuedFor(owner: object): number {
+    return this.queues.get(owner)?.length ?? 0;
+  }
+
+  /** How long the oldest waiting window has waited, in ms (0 when none waits). */
+  oldestWaitMs(now = performance.now()): number {
+    let oldest = Infinity;
+    for (const q of this.queues.values()) if (q.length) oldest = Math.min(oldest, q[0]!.enqueuedAt);
+    return oldest === Infinity ? 0 : now - oldest;
+  }
+
+  /** Queues one normalised window (window_samples floats) for `owner`; resolves to P(synthetic). */
+  submit(owner: object, input: Float32Array): Promise<number> {
+    if (input.length !== this.window)
+      return Promise.reject(new RangeError(`a window holds ${this.window} samples, got ${input.length}`));
+    return new Promise<number>((resolve, reject) => {
+      let q = this.queues.get(owner);
+      if (!q) this.queues.set(owner, (q = []));
+      q.push({ input, enqueuedAt: performance.now(), resolve, reject });
+      this.queued++;
+      this.schedule();
+    });
+  }
+
+  /**
+   * Withdraws every window `owner` still has waiting; their promises reject with CancelledError. A batch already
+   * running finishes, and its results for `owner` are delivered (callers that left ignore them). Returns how many
+   * windows were withdrawn.
+   */
+  cancel(owner: object): number {
+    const q = this.queues.get(owner);
+    if (!q) return 0;
+    this.queues.delete(owner);
+    this.queued -= q.length;
+    const error = new CancelledError('the caller withdrew its windows');
+    for (const p of q) p.reject(error);
+    if (!this.queued) this.clearTimer();
+    return q.length;
+  }
+
+  /** Resolves when nothing waits and no batch runs (drain, tests). */
+  idle(): Promise<void> {
+    if (!this.queued && !this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private clearTimer() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(): void {
+    if (this.running || !this.queued) return;
+    if (this.queued >= this.maxBatch || this.maxWaitMs === 0) {
+      this.clearTimer();
+      this.running = this.runBatch();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.running && this.queued) this.running = this.runBatch();
+      }, this.maxWaitMs);
+    }
+  }
+
+  /** Takes up to maxBatch windows, one per caller in turn, moving served callers to the back of the order. */
+  private take(): Pending[] {
+    const taken: Pending[] = [];
+    while (taken.length < this.maxBatch && this.queued) {
+      for (const [owner, q] of this.queues) {
+        if (taken.length >= this.maxBatch) break;
+        taken.push(q.shift()!);
+        this.queued--;
+        this.queues.delete(owner); // re-inserted at the end: the next batch starts with the next caller
+        if (q.length) this.queues.set(owner, q);
+      }
+    }
+    return taken;
+  }
+
+  private async runBatch(): Promise<void> {
+    const taken = this.take();
+    taken.forEach((p, i) => this.batch.set(p.input, i * this.window));
+    const started = performance.now();
+    try {
+      const scores = await this.detector.score(this.batch, taken.length);
+      taken.forEach((p, i) => p.resolve(scores[i]!));
+    } catch (error) {
+      for (const p of taken) p.reject(error);
+    } finally {
+      this.stats.batches++;
+      this.stats.windows += taken.length;
+      this.stats.busyMs += performance.now() - started;
+      this.running = undefined;
+      if (this.queued) {
+        // Everything that arrived during the run goes now: it has waited a whole batch already.
+        this.running = this.runBatch();
+      } else {
+        for (const wake of this.idleWaiters.splice(0)) wake();
+      }
+    }
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The stage-based chunk pipeline that files, streams, RPCs and the CLI all run, once per request:
+ *
+ *   16 kHz mono blocks → Windower → per window: analysis stages on the raw samples (extractors) → silence check →
+ *   normalisation into the model's input → the shared InferenceQueue (cross-request batching) → Detector
+ *
+ * Results come out in window order (`onWindow`), each as soon as it and every window before it is done; `end()`
+ * applies the file tail rule, waits for the last window and returns the chunks and the overall verdict. The session
+ * knows nothing of files, sockets or RPCs.
+ */
+import { normalizeWindow, rms, SILENCE_RMS, type ChunkSpec } from '../../audio/chunk.ts';
+import { Windower, type Window } from '../../audio/windower.ts';
+import { computeVerdict, type Verdict, type VerdictPolicy } from '../detection/verdict.ts';
+import { CancelledError } from './errors.ts';
+import type { InferenceQueue } from './inference-queue.ts';
+
+export type SkipReason = 'silence' | 'too_short';
+
+export interface ChunkScore {
+  index: number;
+  start_s: number;
+  end_s: number;
+  /** P(synthetic) in [0, 1], or null when the chunk was not judged (see `reason`). */
+  score: number | null;
+  reason?: SkipReason;
+}
+
+/** A stage that sees every window's raw (un-normalised) samples before the model does, e.g. an extractor. */
+export interface WindowStage {
+  readonly name: string;
+  process(window: Window, chunk: ChunkScore): void | Promise<void>;
+}
+
+export interface SessionOptions {
+  /** Windowing: window, hop and minimum length in samples (files: the manifest's; streams: hop from the client). */
+  chunk: ChunkSpec;
+  verdict: VerdictPolicy;
+  stages?: readonly WindowStage[];
+  /** Each finished window, in index order. */
+  onWindow?: (chunk: ChunkScore) => void;
+  /** Windows queued or running before push() asks its caller to wait (default: twice the queue's batch). */
+  maxInFlight?: number;
+}
+
+export interface SessionResult {
+  chunks: ChunkScore[];
+  /** Undefined when no chunk could be judged (all silent). */
+  overall: Verdict | undefined;
+  /** Samples received at the model's rate. */
+  samples: number;
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+export class DetectionSession {
+  /** Windows finished (scored or skipped), for progress. */
+  done = 0;
+  /** When the first window was cut (performance.now()), for timings. */
+  firstWindowAt: number | undefined;
+  private readonly windower: Windower;
+  private readonly rate: number;
+  private readonly results: (ChunkScore | undefined)[] = [];
+  private drained: (() => void) | undefined;
+  private emitted = 0;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
+  private wakeWriter: (() => void) | undefined;
+  private failure: unknown;
+  private cancelled = false;
+
+  constructor(
+    private readonly queue: InferenceQueue,
+    private readonly options: SessionOptions,
+  ) {
+    this.windower = new Windower(options.chunk);
+    this.rate = queue.manifest.sample_rate;
+    this.maxInFlight = options.maxInFlight ?? 2 * queue.maxBatch;
+  }
+
+  /** Samples received so far at the model's rate. */
+  get samples(): number {
+    return this.windower.total;
+  }
+
+  /** Windows cut so far (finished or not). */
+  get windows(): number {
+    return this.windower.windows;
+  }
+
+  /**
+   * Feeds 16 kHz mono samples (copied; the caller may reuse `block`). Returns a promise when the caller should
+   * wait before pushing more (too many windows in flight), else undefined.
+   */
+  push(block: Float32Array): Promise<void> | undefined {
+    this.check();
+    this.windower.push(block, (w) => this.start(w));
+    if (this.inFlight < this.maxInFlight) return undefined;
+    return new Promise<void>((resolve) => (this.wakeWriter = resolve)).then(() => this.check());
+  }
+
+  /** No more audio: cuts the tail (file rule), waits for every window and returns chunks and verdict. */
+  async end(): Promise<SessionResult> {
+    this.check();
+    this.windower.end((w) => this.start(w));
+    if (this.inFlight) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.check();
+    const chunks = this.results as ChunkScore[];
+    return {
+      chunks,
+      overall: computeVerdict(
+        chunks.map((c) => c.score),
+        this.options.verdict,
+      ),
+      samples: this.windower.total,
+    };
+  }
+
+  /** Withdraws queued windows; nothing more is reported. Safe to call at any time, more than once. */
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.failure ??= new CancelledError('the session was cancelled');
+    this.queue.cancel(this);
+    this.wakeWriter?.();
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private start(window: Window): void {
+    this.firstWindowAt ??= performance.now();
+    const chunk: ChunkScore = {
+      index: window.index,
+      start_s: round3(window.start / this.rate),
+      end_s: round3(window.end / this.rate),
+      score: null,
+    };
+    this.inFlight++;
+    void this.judge(window, chunk).then(
+      () => this.finish(chunk),
+      (error: unknown) => {
+        this.failure ??= error;
+        this.settled();
+      },
+    );
+  }
+
+  /** One window less in flight: wakes a waiting writer, and end() once nothing is left. */
+  private settled(): void {
+    this.inFlight--;
+    if (this.inFlight < this.maxInFlight && this.wakeWriter) {
+      const wake = this.wakeWriter;
+      this.wakeWriter = undefined;
+      wake();
+    }
+    if (!this.inFlight) this.drained?.();
+  }
+
+  private async judge(window: Window, chunk: ChunkScore): Promise<void> {
+    if (window.kind === 'too_short') {
+      chunk.reason = 'too_short';
+      return;
+    }
+    for (const stage of this.options.stages ?? []) await stage.process(window, chunk);
+    if (rms(window.samples) < SILENCE_RMS) {
+      chunk.reason = 'silence';
+      return;
+    }
+    const input = window.samples.slice();
+    normalizeWindow(input, this.queue.manifest.normalization);
+    chunk.score = round6(await this.queue.submit(this, input));
+  }
+
+  private finish(chunk: ChunkScore): void {
+    this.done++;
+    this.results[chunk.index] = chunk;
+    // Report in order: this chunk and any later ones that finished before it.
+    while (this.results[this.emitted]) {
+      const next = this.results[this.emitted++]!;
+      if (this.cancelled) continue;
+      try {
+        this.options.onWindow?.(next);
+      } catch (error) {
+        this.failure ??= error; // a listener that fails ends the session, not the process
+      }
+    }
+    this.settled();
+  }
+}
