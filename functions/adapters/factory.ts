@@ -6,31 +6,43 @@ import type pg from 'pg';
 import type { ConfigOf } from '../shared/config.ts';
 import type { StatusCache } from '../ports/cache.ts';
 import type { RateLimiter } from '../ports/rate-limit.ts';
+import type { TicketStore } from '../ports/tickets.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { MemoryStatusCache } from './memory-status-cache.ts';
+import { MemoryTicketStore } from './memory-ticket-store.ts';
 import { createPool } from './postgres/pool.ts';
 import { RedisConnection } from './redis-connection.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import { RedisStatusCache } from './redis-status-cache.ts';
+import { RedisTicketStore } from './redis-ticket-store.ts';
 import { S3ObjectStore, createS3Client } from './s3-object-store.ts';
 import { SqsMessageSource, createSqsClient } from './sqs-message-source.ts';
 
-let memory: { cache: MemoryStatusCache; limiter: MemoryRateLimiter } | undefined;
+let memory: { cache: MemoryStatusCache; limiter: MemoryRateLimiter; tickets: MemoryTicketStore } | undefined;
 
-/** Cache and rate limiter share one Redis connection (or, locally, one in-process store for the whole process). */
+/**
+ * Cache, rate limiter and WebSocket tickets share one Redis connection (or, locally, one in-process store for the
+ * whole process, so the API that issues a ticket and the stream server that takes it see the same one).
+ */
 export function keyValueFromConfig(c: ConfigOf<'cache'>): {
   cache: StatusCache;
   limiter: RateLimiter;
+  tickets: TicketStore;
   close: () => Promise<void>;
 } {
   if (c.CACHE_DRIVER === 'memory') {
-    memory ??= { cache: new MemoryStatusCache(), limiter: new MemoryRateLimiter() };
+    memory ??= {
+      cache: new MemoryStatusCache(),
+      limiter: new MemoryRateLimiter(),
+      tickets: new MemoryTicketStore(),
+    };
     return { ...memory, close: async () => undefined };
   }
   const redis = new RedisConnection(c.REDIS_URL!);
   return {
     cache: new RedisStatusCache(redis, c.REDIS_KEY_PREFIX),
     limiter: new RedisRateLimiter(redis, c.REDIS_KEY_PREFIX),
+    tickets: new RedisTicketStore(redis, c.REDIS_KEY_PREFIX),
     close: () => redis.close(),
   };
 }

@@ -16,6 +16,7 @@ import type { TokenConfig } from '../core/auth/tokens.ts';
 import type { Check } from '../core/health/readiness.ts';
 import { createUpload } from '../core/jobs/create-upload.ts';
 import type { StatusCache } from '../ports/cache.ts';
+import type { TicketStore } from '../ports/tickets.ts';
 import type { ObjectStore } from '../ports/storage.ts';
 import { getApiConfig, type ApiConfig } from '../shared/config.ts';
 
@@ -25,6 +26,8 @@ export interface ApiDeps {
   users: PostgresUserRepository;
   jobs: PostgresJobRepository;
   cache: StatusCache;
+  /** One-time WebSocket tickets (stream and events sockets). */
+  tickets: TicketStore;
   storage: ObjectStore;
   tokens: TokenConfig;
   throttle: LoginThrottle;
@@ -73,6 +76,7 @@ export function apiDeps(): ApiDeps {
     users: new PostgresUserRepository(pool),
     jobs,
     cache: kv.cache,
+    tickets: kv.tickets,
     storage,
     tokens: {
       secret: config.JWT_SECRET,

@@ -5,9 +5,13 @@ export const JOB_STATUSES = ['awaiting_upload', 'queued', 'processing', 'complet
 export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL: readonly JobStatus[] = ['completed', 'failed'];
 
+/** `file`: an uploaded file; `stream`: a finished live stream, recorded when it ends. */
+export type JobKind = 'file' | 'stream';
+
 export interface JobRecord {
   id: string;
   userId: string;
+  kind: JobKind;
   status: JobStatus;
   filename: string;
   contentType: string;
@@ -38,6 +42,20 @@ export interface NewJob {
   objectKey: string;
 }
 
+/** A live stream that ended, recorded for its owner's history in one step. */
+export interface FinishedStream {
+  id: string;
+  userId: string;
+  name: string;
+  /** Where the audio would be kept (streams/<user>/<id>.wav); nothing is stored there unless keeping is on. */
+  objectKey: string;
+  /** PCM bytes received. */
+  bytes: number;
+  startedAt: Date;
+  /** The analysis, or the code and message of why no verdict could be given (too short, all silent). */
+  outcome: { result: AnalysisResult } | { code: string; message: string };
+}
+
 export interface CompletedJob {
   result: AnalysisResult;
   storedBytes: number;
@@ -66,6 +84,8 @@ export interface JobRepository {
   markQueued(jobId: string, storedBytes: number): Promise<JobRecord | undefined>;
   /** A user's jobs, newest first, keyset-paginated. */
   listForUser(userId: string, query: JobListQuery): Promise<JobRecord[]>;
+  /** Records a finished stream as a `stream` job, completed (or failed when it could not be judged). */
+  recordStream(stream: FinishedStream): Promise<JobRecord>;
   /** Deletes the job and its audio-file row; returns what was deleted (for S3 and cache cleanup). */
   deleteForUser(userId: string, jobId: string): Promise<JobRecord | undefined>;
   ping(): Promise<void>;

@@ -51,6 +51,16 @@ const sections = {
       message: 'REDIS_URL is required when CACHE_DRIVER=redis',
       path: ['REDIS_URL'],
     }),
+  sockets: z.object({
+    /**
+     * Public address of the streaming socket (wss://…/v1/stream) handed out with tickets; where unset (the local
+     * stack) it is derived from the request's Host header.
+     */
+    STREAM_PUBLIC_URL: z
+      .string()
+      .regex(/^wss?:\/\/[^?#]+$/, 'must be a ws:// or wss:// URL without a query')
+      .optional(),
+  }),
   auth: z.object({
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
     JWT_TTL_SECONDS: int(60, 86400).default(900),
@@ -145,6 +155,7 @@ export function resolveProjectPath(p: string): string {
 
 const API_SECTIONS = [
   'aws',
+  'sockets',
   'storage',
   'queue',
   'database',

@@ -181,6 +181,25 @@ describe('jobs', () => {
   });
 });
 
+describe('stream tickets', () => {
+  it('issues a one-time ticket bound to the caller, with the socket URL on the API port', async () => {
+    const c = newClient();
+    await c.signUp();
+    const res = await c.call('POST', '/v1/stream/tickets');
+    expect(res.status).toBe(201);
+    const host = new URL(stack.api).host;
+    expect(res.json).toEqual({
+      ticket: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      url: `ws://${host}/v1/stream?ticket=${res.json.ticket}`,
+      expires_in: 60,
+    });
+    const again = await c.call('POST', '/v1/stream/tickets');
+    expect(again.json.ticket).not.toBe(res.json.ticket);
+    const anonymous = await newClient().call('POST', '/v1/stream/tickets');
+    expect(anonymous.status).toBe(401);
+  });
+});
+
 describe('contract coverage', () => {
   it('exercised every documented route, and every route in the table is documented', () => {
     const routes = ROUTES.map((r) => `${r.method} ${r.path}`).sort();

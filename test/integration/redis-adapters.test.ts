@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { RedisConnection } from '../../functions/adapters/redis-connection.ts';
 import { RedisRateLimiter } from '../../functions/adapters/redis-rate-limiter.ts';
 import { RedisStatusCache } from '../../functions/adapters/redis-status-cache.ts';
+import { MemoryTicketStore } from '../../functions/adapters/memory-ticket-store.ts';
+import { RedisTicketStore } from '../../functions/adapters/redis-ticket-store.ts';
+import { InvalidTicketError, issueTicket, redeemTicket } from '../../functions/core/tickets/tickets.ts';
 import type { CachedJob } from '../../functions/ports/cache.ts';
 
 let connection: RedisConnection;
@@ -83,5 +86,46 @@ describe('RedisRateLimiter', () => {
     expect((await limiter.hit('other', 3, 60)).allowed).toBe(true);
     await limiter.reset('k');
     expect((await limiter.peek('k', 3)).allowed).toBe(true);
+  });
+});
+
+describe('tickets (Redis and in-process stores)', () => {
+  const stores = () => [
+    ['redis', new RedisTicketStore(connection, prefix)] as const,
+    ['memory', new MemoryTicketStore()] as const,
+  ];
+
+  it('redeems a ticket once, for its own purpose, and stores only its hash', async () => {
+    for (const [name, store] of stores()) {
+      const issued = await issueTicket(store, OWNER, 'stream', 'ws://h/v1/stream');
+      expect(issued.url, name).toBe(`ws://h/v1/stream?ticket=${issued.ticket}`);
+      if (name === 'redis') {
+        const keys = await redis.keys(`${prefix}ticket:*`);
+        expect(keys.some((k) => k.includes(issued.ticket))).toBe(false);
+        expect(keys.length).toBeGreaterThan(0);
+      }
+      expect(await redeemTicket(store, issued.ticket, 'stream')).toBe(OWNER);
+      await expect(redeemTicket(store, issued.ticket, 'stream'), name).rejects.toMatchObject({
+        code: 'invalid_ticket',
+      });
+      const events = await issueTicket(store, OWNER, 'events', 'ws://h/v1/events');
+      await expect(redeemTicket(store, events.ticket, 'stream'), name).rejects.toBeInstanceOf(
+        InvalidTicketError,
+      );
+      await expect(redeemTicket(store, 'x'.repeat(43), 'stream'), name).rejects.toBeInstanceOf(
+        InvalidTicketError,
+      );
+      await expect(redeemTicket(store, undefined, 'stream'), name).rejects.toBeInstanceOf(InvalidTicketError);
+    }
+  });
+
+  it('expires a ticket after its TTL', async () => {
+    for (const [name, store] of stores()) {
+      const issued = await issueTicket(store, OWNER, 'stream', 'ws://h/v1/stream', 1);
+      await new Promise((r) => setTimeout(r, 1100));
+      await expect(redeemTicket(store, issued.ticket, 'stream'), name).rejects.toBeInstanceOf(
+        InvalidTicketError,
+      );
+    }
   });
 });

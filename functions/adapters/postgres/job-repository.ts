@@ -1,9 +1,16 @@
 import type pg from 'pg';
 import { JobGoneError } from '../../core/jobs/errors.ts';
-import type { CompletedJob, JobListQuery, JobRecord, JobRepository, NewJob } from '../../ports/jobs.ts';
+import type {
+  CompletedJob,
+  FinishedStream,
+  JobListQuery,
+  JobRecord,
+  JobRepository,
+  NewJob,
+} from '../../ports/jobs.ts';
 
 const SELECT = `
-SELECT j.id, j.user_id, j.status, f.filename, f.content_type, f.declared_bytes, f.object_key, f.stored_bytes,
+SELECT j.id, j.user_id, j.kind, j.status, f.filename, f.content_type, f.declared_bytes, f.object_key, f.stored_bytes,
        j.attempts, j.chunks_done, j.chunks_total, j.result, j.error_code, j.error_message, j.model_name,
        j.model_version, j.timings, j.created_at, j.updated_at, j.started_at, j.finished_at
 FROM detection_jobs j JOIN audio_files f ON f.id = j.audio_file_id`;
@@ -14,6 +21,7 @@ function toRecord(r: Row): JobRecord {
   return {
     id: r.id as string,
     userId: r.user_id as string,
+    kind: r.kind as JobRecord['kind'],
     status: r.status as JobRecord['status'],
     filename: r.filename as string,
     contentType: r.content_type as string,
@@ -176,6 +184,39 @@ export class PostgresJobRepository implements JobRepository {
       params,
     );
     return rows.map(toRecord);
+  }
+
+  async recordStream(stream: FinishedStream) {
+    const done = 'result' in stream.outcome;
+    const result = 'result' in stream.outcome ? stream.outcome.result : null;
+    const error = 'code' in stream.outcome ? stream.outcome : null;
+    await this.pool.query(
+      `WITH f AS (
+         INSERT INTO audio_files (id, user_id, object_key, filename, content_type, declared_bytes, stored_bytes)
+         VALUES ($1, $2, $3, $4, 'audio/pcm', GREATEST($5, 1), $5) RETURNING id
+       )
+       INSERT INTO detection_jobs (id, user_id, audio_file_id, kind, status, attempts, chunks_done, chunks_total,
+                                   result, error_code, error_message, model_name, model_version, timings,
+                                   created_at, started_at, finished_at)
+       SELECT $1, $2, f.id, 'stream', $6, 1, $7, $7, $8, $9, $10, $11, $12, $13, $14, $14, now() FROM f`,
+      [
+        stream.id,
+        stream.userId,
+        stream.objectKey,
+        stream.name,
+        stream.bytes,
+        done ? 'completed' : 'failed',
+        result?.chunks.length ?? 0,
+        result && JSON.stringify(result),
+        error?.code ?? null,
+        error?.message.slice(0, 1000) ?? null,
+        result?.model.name ?? null,
+        result?.model.version ?? null,
+        result && JSON.stringify(result.timings),
+        stream.startedAt,
+      ],
+    );
+    return this.reread(stream.id);
   }
 
   async deleteForUser(userId: string, jobId: string) {

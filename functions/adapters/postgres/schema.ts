@@ -52,4 +52,13 @@ CREATE INDEX detection_jobs_user_history ON detection_jobs (user_id, created_at 
 CREATE INDEX detection_jobs_in_flight ON detection_jobs (status, lease_expires_at) WHERE status IN ('queued', 'processing');
 `,
   },
+  {
+    version: 2,
+    name: 'job_kind_for_streams',
+    // A finished live stream is recorded as a job of kind 'stream' (history, GET /v1/jobs). Its audio_files row
+    // names where the audio would be kept (streams/<user>/<id>.wav), which is off by default (docs/streaming.md).
+    sql: `
+ALTER TABLE detection_jobs ADD COLUMN kind text NOT NULL DEFAULT 'file' CHECK (kind IN ('file', 'stream'));
+`,
+  },
 ];

@@ -17,6 +17,7 @@ export function cacheTtl(status: JobStatus, resultTtlSeconds: number): number {
 /** The public shape of a job, identical whether it is served from the cache or from Postgres. */
 export interface JobView {
   id: string;
+  kind: JobRecord['kind'];
   status: JobStatus;
   filename: string;
   created_at: string;
@@ -30,6 +31,7 @@ export interface JobView {
 export function toView(job: JobRecord): JobView {
   return {
     id: job.id,
+    kind: job.kind,
     status: job.status,
     filename: job.filename,
     created_at: job.createdAt.toISOString(),
@@ -49,6 +51,7 @@ export function toCached(job: JobRecord): CachedJob {
 /** One line of the history: the verdict without the chunk list. */
 export interface JobSummary {
   id: string;
+  kind: JobRecord['kind'];
   status: JobStatus;
   filename: string;
   created_at: string;
@@ -60,6 +63,7 @@ export interface JobSummary {
 export function toSummary(job: JobRecord): JobSummary {
   return {
     id: job.id,
+    kind: job.kind,
     status: job.status,
     filename: job.filename,
     created_at: job.createdAt.toISOString(),

@@ -21,6 +21,7 @@ export class MemoryJobs implements JobRepository {
     const now = new Date();
     const record = {
       ...job,
+      kind: 'file' as const,
       status: 'awaiting_upload' as const,
       storedBytes: null,
       attempts: 0,
@@ -110,6 +111,9 @@ export class MemoryJobs implements JobRepository {
     const j = await this.findForUser(userId, id);
     if (j) this.jobs.delete(id);
     return j;
+  }
+  async recordStream(): Promise<JobRecord> {
+    throw new Error('not used by the file-job unit tests');
   }
   async ping() {}
 }
