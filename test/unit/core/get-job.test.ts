@@ -60,6 +60,7 @@ describe('getJob', () => {
     expect(warm).toEqual(cold);
     expect(JSON.parse(warm.json)).toEqual({
       id: JOB,
+      kind: 'file',
       status: 'awaiting_upload',
       filename: 'a.wav',
       created_at: expect.any(String),
