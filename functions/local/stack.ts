@@ -12,8 +12,9 @@ import { createSqsClient } from '../adapters/sqs-message-source.ts';
 import { createPool } from '../adapters/postgres/pool.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
 import { ROUTES } from '../api/routes.ts';
-import { DEFAULT_MODEL_MANIFEST, PROJECT_ROOT } from '../shared/config.ts';
+import { DEFAULT_MODEL_MANIFEST, getStreamConfig, PROJECT_ROOT } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
+import { UpgradeRouter } from '../shared/upgrade-router.ts';
 import { S3ToSqsBridge } from './bridge.ts';
 import { startDynamo } from './dynamo.ts';
 import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
@@ -41,7 +42,15 @@ export interface LocalStackOptions {
 }
 
 export interface LocalStack {
-  endpoints: { api: string; s3: string; sqs: string; dynamodb: string; postgres: string; redis: string };
+  endpoints: {
+    api: string;
+    stream: string;
+    s3: string;
+    sqs: string;
+    dynamodb: string;
+    postgres: string;
+    redis: string;
+  };
   bucket: string;
   jobsQueueUrl: string;
   deadLetterQueueUrl: string;
@@ -153,8 +162,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { startWorker } = await import('../worker/runtime.ts');
     const worker = await startWorker();
     stops.push(() => worker.stop());
+    // The stream service shares the worker's model and inference queue: one queue batches files and streams.
+    const { createStreamService } = await import('../stream/runtime.ts');
+    const { verdictFromConfig } = await import('../worker/process-deps.ts');
+    const streamConfig = getStreamConfig();
+    const stream = createStreamService({
+      config: streamConfig,
+      inference: worker.inference,
+      jobs: worker.deps.jobs,
+      verdict: verdictFromConfig(streamConfig, worker.detector.manifest),
+    });
+    stops.push(() => stream.close());
 
     const server = createHttpAdapter(routes, webOrigins);
+    new UpgradeRouter().add('/v1/stream', stream.server.handleUpgrade).attach(server);
     const apiPort = await listen(server, options.port ?? 3000);
     stops.push(
       () =>
@@ -167,6 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       endpoints: {
         api: `http://127.0.0.1:${apiPort}`,
+        stream: `ws://127.0.0.1:${apiPort}/v1/stream`,
         s3: s3.endpoint,
         sqs: sqs.endpoint,
         dynamodb: dynamo.endpoint,

@@ -60,6 +60,8 @@ const sections = {
       .string()
       .regex(/^wss?:\/\/[^?#]+$/, 'must be a ws:// or wss:// URL without a query')
       .optional(),
+    /** Lifetime of a WebSocket ticket, seconds. */
+    TICKET_TTL_SECONDS: int(5, 600).default(60),
   }),
   auth: z.object({
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
@@ -120,6 +122,22 @@ const sections = {
     WORKER_DRAIN_SECONDS: int(1, 600).default(25),
     WORKER_WAIT_SECONDS: int(0, 20).default(20),
   }),
+  stream: z.object({
+    /** Longest stream, in seconds of audio. */
+    STREAM_MAX_SECONDS: int(10, 24 * 3600).default(4 * 3600),
+    /** A stream that sends nothing for this long is ended (summary of what arrived, then 1008). */
+    STREAM_IDLE_SECONDS: int(1, 3600).default(30),
+    STREAM_MAX_SESSIONS_PER_USER: int(1, 10000).default(32),
+    STREAM_MAX_SESSIONS: int(1, 100000).default(500),
+    /** Input rate cap per stream, × real time; a faster client is slowed (TCP back-pressure), not refused. */
+    STREAM_MAX_RATE: int(1, 1000).default(16),
+    STREAM_BURST_SECONDS: int(1, 600).default(10),
+    /** Windows waiting longer than this in the shared queue close the heaviest stream with 1013. */
+    STREAM_MAX_QUEUE_DELAY_MS: int(100, 60000).default(2000),
+    STREAM_DRAIN_SECONDS: int(1, 600).default(20),
+    /** Port of the detector container's stream server (AWS); the local stack serves the API's port. */
+    STREAM_PORT: int(1, 65535).default(8080),
+  }),
 } as const;
 
 type Sections = typeof sections;
@@ -178,7 +196,9 @@ const WORKER_SECTIONS = [
   'worker',
   'verdict',
 ] as const;
+const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;
 export type ApiConfig = ConfigOf<(typeof API_SECTIONS)[number]>;
+export type StreamConfig = ConfigOf<(typeof STREAM_SECTIONS)[number]>;
 export type WorkerConfig = ConfigOf<(typeof WORKER_SECTIONS)[number]>;
 
 let apiConfig: ApiConfig | undefined;
@@ -187,6 +207,13 @@ let workerConfig: WorkerConfig | undefined;
 /** The API's configuration, read once per process. */
 export function getApiConfig(): ApiConfig {
   return (apiConfig ??= loadConfig(API_SECTIONS));
+}
+
+let streamConfig: StreamConfig | undefined;
+
+/** The stream service's configuration (the worker's, plus tokens and stream limits), read once per process. */
+export function getStreamConfig(): StreamConfig {
+  return (streamConfig ??= loadConfig(STREAM_SECTIONS));
 }
 
 /** The worker's configuration, read once per process. */

@@ -8,7 +8,9 @@ import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
-import { resolveProjectPath, type WorkerConfig } from '../shared/config.ts';
+import type { VerdictPolicy } from '../core/detection/verdict.ts';
+import type { ModelManifest } from '../inference/manifest.ts';
+import { resolveProjectPath, type ConfigOf, type WorkerConfig } from '../shared/config.ts';
 
 export interface WorkerDeps {
   deps: ProcessDeps;
@@ -17,6 +19,17 @@ export interface WorkerDeps {
   inference: InferenceQueue;
   /** Closes the model, the pool and the cache. */
   close(): Promise<void>;
+}
+
+/** The overall policy: configured fraction and thresholds, else the model manifest's thresholds. */
+export function verdictFromConfig(config: ConfigOf<'verdict'>, manifest: ModelManifest): VerdictPolicy {
+  return {
+    fraction: config.VERDICT_TOP_FRACTION,
+    thresholds: {
+      likely_fake: config.VERDICT_LIKELY_FAKE ?? manifest.thresholds.likely_fake,
+      fake: config.VERDICT_FAKE ?? manifest.thresholds.fake,
+    },
+  };
 }
 
 export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps> {
@@ -41,13 +54,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     leaseSeconds: Math.max(5, config.WORKER_VISIBILITY_TIMEOUT_SECONDS - 5),
     maxAttempts: config.WORKER_MAX_ATTEMPTS,
     resultTtlSeconds: config.RESULT_TTL_SECONDS,
-    verdict: {
-      fraction: config.VERDICT_TOP_FRACTION,
-      thresholds: {
-        likely_fake: config.VERDICT_LIKELY_FAKE ?? detector.manifest.thresholds.likely_fake,
-        fake: config.VERDICT_FAKE ?? detector.manifest.thresholds.fake,
-      },
-    },
+    verdict: verdictFromConfig(config, detector.manifest),
   };
   return {
     deps,

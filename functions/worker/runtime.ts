@@ -3,7 +3,7 @@
  * container entry point (main.ts) and by the local stack, which runs the same worker in-process.
  */
 import { messageSourceFromConfig } from '../adapters/factory.ts';
-import { processUpload } from '../core/jobs/process-upload.ts';
+import { processUpload, type ProcessDeps } from '../core/jobs/process-upload.ts';
 import type { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import type { OnnxDetector } from '../inference/onnx-detector.ts';
 import { getWorkerConfig, type WorkerConfig } from '../shared/config.ts';
@@ -21,6 +21,8 @@ export interface WorkerRuntime {
   detector: OnnxDetector;
   /** The shared inference queue (the stream and gRPC servers in this process use it too). */
   inference: InferenceQueue;
+  /** What processUpload runs on (job repository, verdict policy…), for services sharing this process. */
+  deps: ProcessDeps;
   /** Drains the consumer, then closes the model, the pool and the cache. */
   stop(): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     config,
     detector,
     inference,
+    deps,
     async stop() {
       await worker.drain(drainMs);
       await close();

@@ -20,7 +20,8 @@ export interface AnalysisResult {
   chunks: ChunkScore[];
   overall: Verdict;
   model: { name: string; version: string; fixture: boolean };
-  timings: { decode_ms: number; inference_ms: number };
+  /** Files: decode_ms and inference_ms (they overlap); streams: wall_ms. */
+  timings: Record<string, number>;
 }
 
 export interface AnalyzeOptions {

@@ -95,8 +95,19 @@ export class DetectionSession {
   push(block: Float32Array): Promise<void> | undefined {
     this.check();
     this.windower.push(block, (w) => this.start(w));
+    return this.backpressure();
+  }
+
+  /** A promise to wait on while too many windows are in flight (it settles when one finishes), else undefined. */
+  backpressure(): Promise<void> | undefined {
     if (this.inFlight < this.maxInFlight) return undefined;
-    return new Promise<void>((resolve) => (this.wakeWriter = resolve)).then(() => this.check());
+    return new Promise<void>((resolve) => {
+      const previous = this.wakeWriter;
+      this.wakeWriter = () => {
+        previous?.();
+        resolve();
+      };
+    }).then(() => this.check());
   }
 
   /** No more audio: cuts the tail (file rule), waits for every window and returns chunks and verdict. */
