@@ -13,6 +13,7 @@ import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
 
 const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] FILE...
+       realtone stream [--realtime] [--hop S] [--url URL | --local] FILE   (realtone stream --help)
 
 Analyses audio files for synthetic speech and prints one JSON line per file.
   --model     model manifest (default: $MODEL_MANIFEST or the bundled default model)
@@ -71,6 +72,10 @@ async function analyzeFile(
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'stream') {
+    const { streamCommand } = await import('./stream-command.ts');
+    return streamCommand(argv.slice(1));
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -178,9 +178,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     new UpgradeRouter().add('/v1/stream', stream.server.handleUpgrade).attach(server);
     const apiPort = await listen(server, options.port ?? 3000);
     stops.push(
+      // Streams first: the server's close waits for every socket, upgraded ones included.
       () =>
         new Promise<void>((resolve) => {
-          server.close(() => resolve());
+          void stream.close().then(() => server.close(() => resolve()));
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         }),

@@ -19,7 +19,10 @@ export interface StreamServiceDeps {
   onRecorded?: (job: JobRecord) => void | Promise<void>;
 }
 
-export function createStreamService(deps: StreamServiceDeps): { server: StreamServer; close(): Promise<void> } {
+export function createStreamService(deps: StreamServiceDeps): {
+  server: StreamServer;
+  close(): Promise<void>;
+} {
   const { config } = deps;
   const kv = keyValueFromConfig(config);
   const server = new StreamServer({
@@ -48,11 +51,9 @@ export function createStreamService(deps: StreamServiceDeps): { server: StreamSe
       maxQueueDelayMs: config.STREAM_MAX_QUEUE_DELAY_MS,
     },
   });
+  let closing: Promise<void> | undefined;
   return {
     server,
-    async close() {
-      await server.drain(config.STREAM_DRAIN_SECONDS * 1000);
-      await kv.close();
-    },
+    close: () => (closing ??= server.drain(config.STREAM_DRAIN_SECONDS * 1000).then(() => kv.close())),
   };
 }

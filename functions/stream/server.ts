@@ -88,7 +88,10 @@ export class StreamServer {
     const { maxSessionsPerUser, maxSessions } = this.deps.config;
     if (this.draining) throw new ShuttingDownError('the server is shutting down');
     if ((this.perUser.get(userId) ?? 0) > maxSessionsPerUser)
-      throw new StreamLimitError('too_many_sessions', `at most ${maxSessionsPerUser} streams per user at once`);
+      throw new StreamLimitError(
+        'too_many_sessions',
+        `at most ${maxSessionsPerUser} streams per user at once`,
+      );
     if (this.connections.size > maxSessions)
       throw new StreamLimitError('too_many_sessions', `the server takes at most ${maxSessions} streams`);
     if (this.overloaded())
@@ -135,7 +138,9 @@ export class StreamServer {
    */
   async drain(graceMs: number): Promise<void> {
     this.draining = true;
-    const all = [...this.connections].map((c) => c.fail(new ShuttingDownError('the server is shutting down')));
+    const all = [...this.connections].map((c) =>
+      c.fail(new ShuttingDownError('the server is shutting down')),
+    );
     const timeout = new Promise<void>((r) => setTimeout(r, graceMs).unref());
     await Promise.race([Promise.allSettled(all), timeout]);
     for (const ws of this.wss.clients) ws.terminate();

@@ -103,7 +103,8 @@ export async function analyzeAudio(
       {
         block: (samples) => {
           if (stopped) throw stopped;
-          return session.push(samples);
+          session.push(samples);
+          return session.backpressure();
         },
         declared: (durationS) => {
           expected = judgeable(Math.round(durationS * manifest.sample_rate), spec);

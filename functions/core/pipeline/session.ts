@@ -89,13 +89,12 @@ export class DetectionSession {
   }
 
   /**
-   * Feeds 16 kHz mono samples (copied; the caller may reuse `block`). Returns a promise when the caller should
-   * wait before pushing more (too many windows in flight), else undefined.
+   * Feeds 16 kHz mono samples (copied; the caller may reuse `block`). Callers that can wait should then await
+   * backpressure() before pushing more.
    */
-  push(block: Float32Array): Promise<void> | undefined {
+  push(block: Float32Array): void {
     this.check();
     this.windower.push(block, (w) => this.start(w));
-    return this.backpressure();
   }
 
   /** A promise to wait on while too many windows are in flight (it settles when one finishes), else undefined. */

@@ -84,7 +84,7 @@ export class LiveStream {
       { encoding: start.encoding, sampleRate: start.sample_rate, channels: start.channels },
       rate,
       deps.limits.maxSeconds,
-      (block) => void this.session.push(block),
+      (block) => this.session.push(block),
     );
     this.tokens = deps.limits.burstSeconds;
     this.ready = {
@@ -114,11 +114,14 @@ export class LiveStream {
     if (this.ended) throw new StreamProtocolError('bad_message', 'audio after the end message');
     this.pcm.push(frame);
     const { format } = this.pcm;
-    const seconds = frame.length / ((format.encoding === 's16le' ? 2 : 4) * format.channels * format.sampleRate);
+    const seconds =
+      frame.length / ((format.encoding === 's16le' ? 2 : 4) * format.channels * format.sampleRate);
     const delayMs = this.spend(seconds);
     const backlog = this.session.backpressure();
     if (!delayMs && !backlog) return undefined;
-    return Promise.all([backlog, delayMs && new Promise((r) => setTimeout(r, delayMs))]).then(() => undefined);
+    return Promise.all([backlog, delayMs && new Promise((r) => setTimeout(r, delayMs))]).then(
+      () => undefined,
+    );
   }
 
   /** Token bucket: refills at maxRateX audio seconds per second, up to the burst; returns the wait in ms. */
@@ -190,7 +193,10 @@ export class LiveStream {
       });
       await this.deps.onRecorded?.(job);
     } catch (error) {
-      log.error('could not record the finished stream', { sessionId: this.id, error: (error as Error).message });
+      log.error('could not record the finished stream', {
+        sessionId: this.id,
+        error: (error as Error).message,
+      });
     }
   }
 }

@@ -30,7 +30,8 @@ function setup(maxInFlight?: number) {
 describe('DetectionSession', () => {
   it('reports windows in order, skips silence, applies the tail rule and computes the verdict', async () => {
     const { session, seen } = setup();
-    expect(session.push(block(0.1, 0.1, 0, 0, 0, 0, 0.3, 0.3, 0.3))).toBeUndefined();
+    session.push(block(0.1, 0.1, 0, 0, 0, 0, 0.3, 0.3, 0.3));
+    expect(session.backpressure()).toBeUndefined();
     const result = await session.end();
     // Windows [0,4) [2,6) [4,8) with hop 2; the 1-sample tail is shorter than min (2): too_short.
     // Window 2 holds [0, 0, 0.3, 0.3]: not silent, and the double scores it by its first sample, 0.
@@ -48,7 +49,8 @@ describe('DetectionSession', () => {
   it('asks the writer to wait while too many windows are in flight, and lets it go on when they finish', async () => {
     const { session, detector, open } = setup(2);
     detector.gate = true;
-    const first = session.push(block(0.5, 0.5, 0.5, 0.5, 0.5, 0.5)); // windows 0 and 1 queued
+    session.push(block(0.5, 0.5, 0.5, 0.5, 0.5, 0.5)); // windows 0 and 1 queued
+    const first = session.backpressure();
     expect(first).toBeInstanceOf(Promise);
     let released = false;
     void first!.then(() => (released = true));
