@@ -161,6 +161,15 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
       },
       isBase64Encoded: body !== undefined && !textual,
     };
+    // Payload 2.0 moves the Cookie header into `cookies`, one entry per cookie.
+    const cookieHeader = headers.cookie;
+    if (cookieHeader !== undefined) {
+      delete headers.cookie;
+      event.cookies = cookieHeader
+        .split(';')
+        .map((c) => c.trim())
+        .filter(Boolean);
+    }
     if (query) event.queryStringParameters = queryParameters(query);
     if (pathParameters) event.pathParameters = pathParameters;
     if (body !== undefined) event.body = textual ? body.toString('utf8') : body.toString('base64');
@@ -176,6 +185,7 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
         const flat = ['apigw-requestid', requestId];
         const resultHeaders = result.headers;
         if (resultHeaders) for (const key in resultHeaders) flat.push(key, String(resultHeaders[key]));
+        if (result.cookies) for (const cookie of result.cookies) flat.push('set-cookie', cookie);
         send(res, headers.origin, result.statusCode ?? 200, flat, out);
       })
       .catch(() => {
