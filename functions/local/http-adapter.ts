@@ -61,7 +61,22 @@ function compile(route: RouteDef, fn: LambdaHandler): CompiledRoute {
   };
 }
 
-export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }[], webOrigins: string[]) {
+/** Serves what is not under /v1/ (the web app), as CloudFront's default behaviour does in AWS. */
+export type WebHandler = (req: http.IncomingMessage, res: http.ServerResponse, rawPath: string) => unknown;
+
+export function createHttpAdapter(
+  routes: { route: RouteDef; fn: LambdaHandler }[],
+  webOrigins: string[],
+  web?: WebHandler,
+) {
+  return http.createServer(createHttpHandler(routes, webOrigins, web));
+}
+
+export function createHttpHandler(
+  routes: { route: RouteDef; fn: LambdaHandler }[],
+  webOrigins: string[],
+  web?: WebHandler,
+): http.RequestListener {
   const byMethod = new Map<string, CompiledRoute[]>();
   const all: CompiledRoute[] = [];
   for (const r of routes) {
@@ -219,11 +234,12 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     });
   }
 
-  return http.createServer((req, res) => {
+  return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
+    if (web && !rawPath.startsWith('/v1/')) return void web(req, res, rawPath);
     const headers = readHeaders(req.rawHeaders);
     const origin = headers.origin;
     if (req.method === 'OPTIONS') return send(res, origin, 204, []);
@@ -241,5 +257,5 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     const hasBody = length !== undefined ? length !== '0' : headers['transfer-encoding'] !== undefined;
     if (!hasBody) return invoke(req, res, found, rawPath, query, headers, undefined);
     readBody(req, res, origin, (body) => invoke(req, res, found, rawPath, query, headers, body));
-  });
+  };
 }
