@@ -69,7 +69,7 @@ describe('pollingUpdates', () => {
         return {
           status: 200,
           body: next,
-          headers: next.status === 'completed' ? {} : { 'retry-after': '0.01' },
+          headers: next.status === 'completed' ? {} : ({ 'retry-after': '0.01' } as Record<string, string>),
         };
       }),
     );
