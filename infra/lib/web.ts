@@ -200,7 +200,7 @@ export class WebApp extends Construct {
         id: 'AwsSolutions-CFR2',
         reason:
           'No WAF by default (about US$6 a month before requests, more than the idle stack): the API has its own ' +
-          'login throttling and API Gateway throttling. docs/deploy.md explains adding a web ACL.',
+          'login throttling and API Gateway throttling. docs/web.md explains adding a web ACL.',
       },
       {
         id: 'AwsSolutions-CFR4',

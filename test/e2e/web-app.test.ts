@@ -62,11 +62,17 @@ async function analyze(file: string) {
   await button('Analyze').click();
   await page().waitForURL((url) => url.toString() !== before && /\/jobs\/[0-9a-f-]{36}$/.test(url.pathname));
   const jobId = page().url().split('/').pop()!;
-  await page().getByRole('region', { name: 'Verdict' }).waitFor({ timeout: 60_000 });
+  await verdictOf(file);
   const seen = await page().evaluate<string[]>('window.sawProgress');
   expect(seen.some((label) => label.startsWith('Uploading'))).toBe(true);
   expect(seen).toContain('Processing');
   return jobId;
+}
+
+/** Waits for the Verdict of the job showing `file` (not the previous job's, still on screen a moment). */
+async function verdictOf(file: string) {
+  await page().getByRole('heading', { level: 2, name: file, exact: true }).waitFor({ timeout: 60_000 });
+  await page().getByRole('region', { name: 'Verdict' }).waitFor({ timeout: 60_000 });
 }
 
 /** The page shows exactly the job's verdict and chunks as the API returns them. */
@@ -150,7 +156,7 @@ describe('the web app in Chromium', () => {
     expect(await history.innerText()).toContain(MP3);
     await history.getByRole('link', { name: WAV }).click();
     await page().waitForURL(`**/jobs/${jobIds[WAV]}`);
-    await page().getByRole('region', { name: 'Verdict' }).waitFor();
+    await verdictOf(WAV);
     await expectPageMatchesJob(jobIds[WAV]!);
     await shot('05-history-open');
   });
@@ -158,7 +164,7 @@ describe('the web app in Chromium', () => {
   it('stays signed in across a reload (refresh cookie) and shows the job from the URL', async () => {
     await page().reload();
     await button('Log out').waitFor();
-    await page().getByRole('region', { name: 'Verdict' }).waitFor();
+    await verdictOf(WAV);
     await expectPageMatchesJob(jobIds[WAV]!);
     const cookies = await browser.context.cookies(stack.api + '/v1/auth/refresh');
     expect(cookies.map((c) => [c.name, c.httpOnly, c.secure, c.sameSite, c.path])).toEqual([
@@ -177,11 +183,23 @@ describe('the web app in Chromium', () => {
     await shot('06-deleted');
   });
 
+  it('links the model card from the note on what the model can and cannot detect', async () => {
+    const note = page().getByRole('complementary', { name: 'About the model' });
+    expect(await note.innerText()).toContain('never seen modern neural text-to-speech');
+    await note.getByRole('link', { name: 'Read the model card' }).click();
+    await page().waitForURL('**/model');
+    await page().getByRole('heading', { name: 'Model card: realtone-wavlm-small' }).waitFor();
+    expect(await page().locator('pre.model-card').innerText()).toContain('accuracy at `likely_fake`');
+    await shot('07-model-card');
+    await page().goBack();
+    await page().getByRole('region', { name: 'History' }).waitFor();
+  });
+
   it('fits a 375 px wide screen', async () => {
     await page().setViewportSize({ width: 375, height: 812 });
     const width = await page().evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(375);
-    await shot('07-mobile-375');
+    await shot('08-mobile-375');
     await page().setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -205,7 +223,7 @@ describe('the web app in Chromium', () => {
       reached = await page().evaluate<boolean>("document.activeElement?.type === 'file'");
     }
     expect(reached).toBe(true);
-    await shot('08-keyboard-login');
+    await shot('09-keyboard-login');
   });
 
   it('logged no console error, page error or failed request', () => {

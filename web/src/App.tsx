@@ -140,6 +140,7 @@ function Signed({ api, models }: Boot) {
           <UploadPanel limits={models.limits} upload={upload} uploadError={uploadError} onAnalyze={analyze} />
           {route.name === 'job' && (
             <JobView
+              key={route.id}
               jobId={route.id}
               updates={updates}
               model={models.active}
