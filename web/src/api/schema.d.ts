@@ -158,6 +158,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stream/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time, 60-second ticket for the streaming WebSocket (docs/streaming.md)
+         * @description Browsers cannot set headers on a WebSocket and a JWT must never appear in a URL: trade the JWT for a ticket and open `url` (which carries it). The ticket is bound to the caller and can be used once.
+         */
+        post: operations["createStreamTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -300,6 +320,7 @@ export interface components {
             };
         };
         Job: {
+            kind: components["schemas"]["JobKind"];
             /** Format: uuid */
             id: string;
             status: components["schemas"]["JobStatus"];
@@ -321,7 +342,18 @@ export interface components {
                 [key: string]: number;
             };
         };
+        SocketTicket: {
+            ticket: string;
+            url: string;
+            expires_in: number;
+        };
+        /**
+         * @description file: an uploaded file; stream: a finished live stream (docs/streaming.md)
+         * @enum {unknown}
+         */
+        JobKind: "file" | "stream";
         JobSummary: {
+            kind: components["schemas"]["JobKind"];
             /** Format: uuid */
             id: string;
             status: components["schemas"]["JobStatus"];
@@ -641,6 +673,27 @@ export interface operations {
             };
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    createStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ticket issued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocketTicket"];
+                };
+            };
+            401: components["responses"]["Problem"];
         };
     };
     refresh: {
