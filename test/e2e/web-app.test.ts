@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
-import { launchChromium, type Browser } from '../support/chromium.ts';
+import { fakeMicrophone, launchChromium, type Browser } from '../support/chromium.ts';
 import { ROOT, startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
 
 const ARTIFACTS = path.join(ROOT, 'test/artifacts/web');
@@ -34,7 +34,7 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`web build failed:\n${build.stderr}`);
   await mkdir(ARTIFACTS, { recursive: true });
   stack = await startStackProcess();
-  browser = await launchChromium();
+  browser = await launchChromium({ args: fakeMicrophone(path.join(ROOT, 'test/fixtures/e2e', WAV)) });
   page().on('request', (request) => {
     if (request.url().endsWith('/v1/uploads')) uploadRequests.push(request.url());
   });
@@ -183,6 +183,30 @@ describe('the web app in Chromium', () => {
     await shot('06-deleted');
   });
 
+  it('streams the microphone live (fake capture) with window verdicts as they arrive, then a summary', async () => {
+    const live = page().getByRole('region', { name: 'Live microphone' });
+    await live.getByRole('button', { name: 'Start listening' }).click();
+    const rows = live.getByRole('table', { name: 'Live windows' }).locator('tbody tr');
+    for (let i = 0; i < 150 && (await rows.count()) < 3; i++) await page().waitForTimeout(100);
+    expect(await rows.count()).toBeGreaterThanOrEqual(3);
+    const first = await rows.last().locator('td').allInnerTexts(); // newest first: the last row is window 0
+    expect(first[0]).toBe('0:00.0–0:04.0');
+    expect(first[2]).toMatch(/^(real|likely fake|fake)$/);
+    await shot('07-live-microphone');
+    await live.getByRole('button', { name: 'Stop listening' }).click();
+    const verdict = live.getByRole('region', { name: 'Live verdict' });
+    await verdict.waitFor({ timeout: 30_000 });
+    const href = await live.getByRole('link', { name: 'Open it from History' }).getAttribute('href');
+    const job = (await verifier.call('GET', href!.replace('/jobs/', '/v1/jobs/'))).json;
+    expect(job).toMatchObject({ kind: 'stream', status: 'completed' });
+    expect(await verdict.innerText()).toContain(job.result.overall.label.replace('_', ' '));
+    expect(await live.innerText()).toContain(`${job.result.chunks.length} windows`);
+    await page()
+      .getByRole('region', { name: 'History' })
+      .getByRole('link', { name: /^Microphone / })
+      .waitFor();
+  });
+
   it('links the model card from the note on what the model can and cannot detect', async () => {
     const note = page().getByRole('complementary', { name: 'About the model' });
     expect(await note.innerText()).toContain('never seen modern neural text-to-speech');
@@ -190,7 +214,7 @@ describe('the web app in Chromium', () => {
     await page().waitForURL('**/model');
     await page().getByRole('heading', { name: 'Model card: realtone-wavlm-small' }).waitFor();
     expect(await page().locator('pre.model-card').innerText()).toContain('accuracy at `likely_fake`');
-    await shot('07-model-card');
+    await shot('08-model-card');
     await page().goBack();
     await page().getByRole('region', { name: 'History' }).waitFor();
   });
@@ -199,7 +223,7 @@ describe('the web app in Chromium', () => {
     await page().setViewportSize({ width: 375, height: 812 });
     const width = await page().evaluate<number>('document.documentElement.scrollWidth');
     expect(width).toBeLessThanOrEqual(375);
-    await shot('08-mobile-375');
+    await shot('09-mobile-375');
     await page().setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -223,7 +247,7 @@ describe('the web app in Chromium', () => {
       reached = await page().evaluate<boolean>("document.activeElement?.type === 'file'");
     }
     expect(reached).toBe(true);
-    await shot('09-keyboard-login');
+    await shot('10-keyboard-login');
   });
 
   it('logged no console error, page error or failed request', () => {

@@ -26,13 +26,23 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(viewport = { width: 1280, height: 900 }): Promise<Browser> {
+/** Chromium's fake microphone, playing `wavFile` in a loop, with the permission prompt accepted. */
+export const fakeMicrophone = (wavFile: string) => [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  `--use-file-for-fake-audio-capture=${wavFile}`,
+];
+
+export async function launchChromium(
+  options: { viewport?: { width: number; height: number }; args?: string[] } = {},
+): Promise<Browser> {
+  const viewport = options.viewport ?? { width: 1280, height: 900 };
   // A fresh --user-data-dir per run: playwright passes it through launchPersistentContext.
   const profile = await mkdtemp(path.join(os.tmpdir(), 'realtone-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...(options.args ?? [])],
     viewport,
   });
   const page = context.pages()[0] ?? (await context.newPage());

@@ -5,6 +5,7 @@ import { AuthForm } from './components/AuthForm';
 import { Header } from './components/Header';
 import { History } from './components/History';
 import { JobView } from './components/JobView';
+import { LiveMic } from './components/LiveMic';
 import { ModelCardPage } from './components/ModelCardPage';
 import { ModelNote } from './components/ModelNote';
 import { UploadPanel, type UploadState } from './components/UploadPanel';
@@ -27,6 +28,10 @@ async function boot(): Promise<Boot> {
   if (!data) throw new Error(problemMessage(error, response));
   return { api, models: data };
 }
+
+/** Live mode needs a microphone API and AudioWorklet (any current browser, in a secure context). */
+const canCapture = () =>
+  typeof AudioWorkletNode !== 'undefined' && typeof navigator !== 'undefined' && !!navigator.mediaDevices;
 
 export function App() {
   const [booted, setBooted] = useState<Boot | undefined>();
@@ -138,6 +143,13 @@ function Signed({ api, models }: Boot) {
       ) : (
         <>
           <UploadPanel limits={models.limits} upload={upload} uploadError={uploadError} onAnalyze={analyze} />
+          {canCapture() && (
+            <LiveMic
+              client={api.client}
+              model={models.active}
+              onRecorded={() => setHistoryVersion((v) => v + 1)}
+            />
+          )}
           {route.name === 'job' && (
             <JobView
               key={route.id}

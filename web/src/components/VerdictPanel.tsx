@@ -12,13 +12,16 @@ const MEANING: Record<Verdict['label'], string> = {
 export function VerdictPanel({
   verdict,
   thresholds,
+  title = 'Verdict',
 }: {
   verdict: Verdict;
   thresholds?: { likely_fake: number; fake: number };
+  /** The region's name: `Verdict` for a file (a contract of issue 31), another for the live summary. */
+  title?: string;
 }) {
   return (
-    <section className="card verdict" aria-label="Verdict">
-      <h3>Verdict</h3>
+    <section className="card verdict" aria-label={title}>
+      <h3>{title}</h3>
       <p className="verdict-line">
         <span
           className="badge"
