@@ -72,3 +72,4 @@ class PcmSender extends AudioWorkletProcessor {
 }
 
 registerProcessor('realtone-pcm-sender', PcmSender);
+export {};
