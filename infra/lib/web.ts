@@ -17,6 +17,8 @@ export interface WebAppProps {
   accessLogBucket: s3.IBucket;
   /** The built app; built from web/ at synthesis when stale (scripts/build-web.mjs). */
   distDir?: string;
+  /** Other origins the page connects to (the streaming service's wss:// origin when it has its own). */
+  connectSources?: string[];
 }
 
 /**
@@ -81,6 +83,7 @@ export class WebApp extends Construct {
           contentSecurityPolicy: contentSecurityPolicy([
             `https://*.s3.${Aws.REGION}.${Aws.URL_SUFFIX}`,
             `https://*.s3.${Aws.URL_SUFFIX}`,
+            ...(props.connectSources ?? []),
           ]),
           override: true,
         },
