@@ -3,7 +3,10 @@ import type { Verdict } from '../api/types';
 import { problemMessage } from '../lib/problems';
 import workletUrl from './mic-worklet.ts?worker&url';
 
-/** Messages of the streaming protocol (docs/streaming.md) that the page shows. */
+/**
+ * Messages of the streaming protocol (docs/streaming.md) that the page shows: the browser's copy of the shapes in
+ * functions/core/streams/protocol.ts, which the server build (Node, zod) keeps to itself.
+ */
 export interface WindowMessage {
   type: 'window';
   index: number;
