@@ -34,13 +34,15 @@ export function createWebStatic(options: WebStaticOptions) {
   const root = path.resolve(options.distDir);
   const headers = webSecurityHeaders(options.connectSources);
   const config = JSON.stringify({ apiOrigin: '' });
-  const cache = new Map<string, Buffer | null>();
+  const cache = new Map<string, Buffer>();
 
   async function load(file: string): Promise<Buffer | null> {
-    if (cache.has(file)) return cache.get(file)!;
+    const cached = cache.get(file);
+    if (cached) return cached;
     const body = await readFile(file).catch(() => null);
-    // index.html is read on every request (a rebuild while the stack runs shows up); assets are immutable.
-    if (!file.endsWith('index.html')) cache.set(file, body);
+    // Only files that exist are kept (a flood of made-up paths must not grow the map), and not index.html, which
+    // a rebuild while the stack runs replaces; hashed assets never change.
+    if (body && !file.endsWith('index.html')) cache.set(file, body);
     return body;
   }
 

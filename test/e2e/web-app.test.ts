@@ -187,7 +187,8 @@ describe('the web app in Chromium', () => {
     const live = page().getByRole('region', { name: 'Live microphone' });
     await live.getByRole('button', { name: 'Start listening' }).click();
     const rows = live.getByRole('table', { name: 'Live windows' }).locator('tbody tr');
-    for (let i = 0; i < 150 && (await rows.count()) < 3; i++) await page().waitForTimeout(100);
+    // The fake microphone plays in real time: window 0 needs 4 s of audio, then one per second.
+    for (let i = 0; i < 300 && (await rows.count()) < 3; i++) await page().waitForTimeout(100);
     expect(await rows.count()).toBeGreaterThanOrEqual(3);
     const first = await rows.last().locator('td').allInnerTexts(); // newest first: the last row is window 0
     expect(first[0]).toBe('0:00.0–0:04.0');

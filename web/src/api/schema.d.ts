@@ -4,746 +4,746 @@
  */
 
 export interface paths {
-  '/v1/health': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness (touches no dependency) */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Liveness (touches no dependency) */
-    get: operations['health'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/ready': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: Postgres, cache, S3, SQS and DynamoDB each answer */
+        get: operations["ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Readiness: Postgres, cache, S3, SQS and DynamoDB each answer */
-    get: operations['ready'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/openapi.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document */
+        get: operations["openapi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** This document */
-    get: operations['openapi'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/models': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active model's manifest and the upload limits */
+        get: operations["getModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The active model's manifest and the upload limits */
-    get: operations['getModels'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/auth/register': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post: operations['register'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/auth/login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    post: operations['login'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/uploads': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a job and a presigned S3 POST for the file */
+        post: operations["createUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Create a job and a presigned S3 POST for the file */
-    post: operations['createUpload'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/jobs': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's jobs, newest first (keyset pagination) */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The caller's jobs, newest first (keyset pagination) */
-    get: operations['listJobs'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/jobs/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Job status, progress and result (owner only; others get 404) */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        /** Delete the job, its audio object, results and cache entries (owner only; others get 404) */
+        delete: operations["deleteJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Job status, progress and result (owner only; others get 404) */
-    get: operations['getJob'];
-    put?: never;
-    post?: never;
-    /** Delete the job, its audio object, results and cache entries (owner only; others get 404) */
-    delete: operations['deleteJob'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/stream/tickets': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/stream/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time, 60-second ticket for the streaming WebSocket (docs/streaming.md)
+         * @description Browsers cannot set headers on a WebSocket and a JWT must never appear in a URL: trade the JWT for a ticket and open `url` (which carries it). The ticket is bound to the caller and can be used once.
+         */
+        post: operations["createStreamTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * A one-time, 60-second ticket for the streaming WebSocket (docs/streaming.md)
-     * @description Browsers cannot set headers on a WebSocket and a JWT must never appear in a URL: trade the JWT for a ticket and open `url` (which carries it). The ticket is bound to the caller and can be used once.
-     */
-    post: operations['createStreamTicket'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/v1/auth/refresh': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new access token for the session in the refresh cookie; the cookie rotates
+         * @description The credential is the `rt_refresh` cookie set by login (HttpOnly; Secure; SameSite=Strict; Path=/v1/auth/refresh). Each refresh token works once: the response sets its successor. Presenting a token that was already used revokes every token of its session (the same login), so a stolen token is useless once either party has used it. A 401 also clears the cookie.
+         */
+        post: operations["refresh"];
+        /**
+         * Log out: revoke the session of the refresh cookie and clear the cookie
+         * @description Idempotent: without a cookie, or with an unknown one, it still answers 204. Access tokens already issued stay valid until they expire (JWT_TTL_SECONDS); clients drop theirs.
+         */
+        delete: operations["logout"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * A new access token for the session in the refresh cookie; the cookie rotates
-     * @description The credential is the `rt_refresh` cookie set by login (HttpOnly; Secure; SameSite=Strict; Path=/v1/auth/refresh). Each refresh token works once: the response sets its successor. Presenting a token that was already used revokes every token of its session (the same login), so a stolen token is useless once either party has used it. A 401 also clears the cookie.
-     */
-    post: operations['refresh'];
-    /**
-     * Log out: revoke the session of the refresh cookie and clear the cookie
-     * @description Idempotent: without a cookie, or with an unknown one, it still answers 204. Access tokens already issued stay valid until they expire (JWT_TTL_SECONDS); clients drop theirs.
-     */
-    delete: operations['logout'];
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    Problem: {
-      /** Format: uri */
-      type: string;
-      title: string;
-      status: number;
-      detail: string;
-      code: string;
-      instance?: string;
-      request_id?: string;
-      errors?: {
-        field: string;
-        message: string;
-      }[];
-    };
-    Health: {
-      /** @constant */
-      status: 'ok';
-      service: string;
-      /** Format: date-time */
-      time: string;
-    };
-    Readiness: {
-      /** @enum {unknown} */
-      status: 'ready' | 'not_ready';
-      checks: {
-        [key: string]: {
-          ok: boolean;
-          ms: number;
+    schemas: {
+        Problem: {
+            /** Format: uri */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            instance?: string;
+            request_id?: string;
+            errors?: {
+                field: string;
+                message: string;
+            }[];
         };
-      };
-    };
-    Credentials: {
-      /** Format: email */
-      email: string;
-      password: string;
-    };
-    User: {
-      /** Format: uuid */
-      id: string;
-      email: string;
-      /** Format: date-time */
-      created_at: string;
-    };
-    Token: {
-      access_token: string;
-      /** @constant */
-      token_type: 'Bearer';
-      expires_in: number;
-    };
-    UploadRequest: {
-      filename: string;
-      /**
-       * @example audio/wav
-       * @example audio/mpeg
-       * @example audio/ogg
-       * @example audio/flac
-       * @example audio/mp4
-       * @example audio/webm
-       */
-      content_type: string;
-      size_bytes: number;
-    };
-    UploadSlot: {
-      /** Format: uuid */
-      job_id: string;
-      /** @constant */
-      status: 'awaiting_upload';
-      upload: {
-        /** Format: uri */
-        url: string;
-        fields: {
-          [key: string]: string;
+        Health: {
+            /** @constant */
+            status: "ok";
+            service: string;
+            /** Format: date-time */
+            time: string;
         };
-        /** Format: date-time */
-        expires_at: string;
-        max_bytes: number;
-      };
-    };
-    /** @enum {unknown} */
-    JobStatus: 'awaiting_upload' | 'queued' | 'processing' | 'completed' | 'failed';
-    Chunk: {
-      index: number;
-      start_s: number;
-      end_s: number;
-      /** @description P(synthetic); null when not judged */
-      score: number | null;
-      /** @enum {unknown} */
-      reason?: 'silence' | 'too_short';
-    };
-    Verdict: {
-      /** @enum {unknown} */
-      label: 'real' | 'likely_fake' | 'fake';
-      score: number;
-      confidence: number;
-      policy: string;
-      chunks_scored: number;
-    };
-    Result: {
-      duration_s: number;
-      sample_rate_in: number;
-      channels_in: number;
-      format: string;
-      chunks: components['schemas']['Chunk'][];
-      overall: components['schemas']['Verdict'];
-      model: {
-        name: string;
-        version: string;
-        fixture: boolean;
-      };
-      timings: {
-        [key: string]: number;
-      };
-    };
-    Job: {
-      kind: components['schemas']['JobKind'];
-      /** Format: uuid */
-      id: string;
-      status: components['schemas']['JobStatus'];
-      filename: string;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      progress: {
-        chunks_done: number;
-        chunks_total: number | null;
-      };
-      result: components['schemas']['Result'] | null;
-      error: null | {
-        code: string;
-        message: string;
-      };
-      timings: null | {
-        [key: string]: number;
-      };
-    };
-    SocketTicket: {
-      ticket: string;
-      url: string;
-      expires_in: number;
-    };
-    /**
-     * @description file: an uploaded file; stream: a finished live stream (docs/streaming.md)
-     * @enum {unknown}
-     */
-    JobKind: 'file' | 'stream';
-    JobSummary: {
-      kind: components['schemas']['JobKind'];
-      /** Format: uuid */
-      id: string;
-      status: components['schemas']['JobStatus'];
-      filename: string;
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      overall: null | {
+        Readiness: {
+            /** @enum {unknown} */
+            status: "ready" | "not_ready";
+            checks: {
+                [key: string]: {
+                    ok: boolean;
+                    ms: number;
+                };
+            };
+        };
+        Credentials: {
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        User: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        Token: {
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            expires_in: number;
+        };
+        UploadRequest: {
+            filename: string;
+            /**
+             * @example audio/wav
+             * @example audio/mpeg
+             * @example audio/ogg
+             * @example audio/flac
+             * @example audio/mp4
+             * @example audio/webm
+             */
+            content_type: string;
+            size_bytes: number;
+        };
+        UploadSlot: {
+            /** Format: uuid */
+            job_id: string;
+            /** @constant */
+            status: "awaiting_upload";
+            upload: {
+                /** Format: uri */
+                url: string;
+                fields: {
+                    [key: string]: string;
+                };
+                /** Format: date-time */
+                expires_at: string;
+                max_bytes: number;
+            };
+        };
         /** @enum {unknown} */
-        label: 'real' | 'likely_fake' | 'fake';
-        score: number;
-      };
-      error_code: string | null;
-    };
-    JobList: {
-      items: components['schemas']['JobSummary'][];
-      next_cursor: string | null;
-    };
-    Models: {
-      /** @description What POST /v1/uploads and the worker accept, so a client can refuse a file before sending it. */
-      limits: {
-        max_upload_bytes: number;
-        max_duration_seconds: number;
-        /** @description accepted declared content types (parameters such as ; codecs=opus are ignored) */
-        content_types: string[];
-        /** @description file-name extension (lower case, with the dot) → the content type to declare, for files whose type the browser does not know */
-        extensions: {
-          [key: string]: string;
+        JobStatus: "awaiting_upload" | "queued" | "processing" | "completed" | "failed";
+        Chunk: {
+            index: number;
+            start_s: number;
+            end_s: number;
+            /** @description P(synthetic); null when not judged */
+            score: number | null;
+            /** @enum {unknown} */
+            reason?: "silence" | "too_short";
         };
-      };
-      active: {
-        name: string;
-        version: string;
-        fixture: boolean;
-        sample_rate: number;
-        thresholds: {
-          likely_fake: number;
-          fake: number;
+        Verdict: {
+            /** @enum {unknown} */
+            label: "real" | "likely_fake" | "fake";
+            score: number;
+            confidence: number;
+            policy: string;
+            chunks_scored: number;
         };
-        sha256: string;
-      };
+        Result: {
+            duration_s: number;
+            sample_rate_in: number;
+            channels_in: number;
+            format: string;
+            chunks: components["schemas"]["Chunk"][];
+            overall: components["schemas"]["Verdict"];
+            model: {
+                name: string;
+                version: string;
+                fixture: boolean;
+            };
+            timings: {
+                [key: string]: number;
+            };
+        };
+        Job: {
+            kind: components["schemas"]["JobKind"];
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["JobStatus"];
+            filename: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            progress: {
+                chunks_done: number;
+                chunks_total: number | null;
+            };
+            result: components["schemas"]["Result"] | null;
+            error: null | {
+                code: string;
+                message: string;
+            };
+            timings: null | {
+                [key: string]: number;
+            };
+        };
+        SocketTicket: {
+            ticket: string;
+            url: string;
+            expires_in: number;
+        };
+        /**
+         * @description file: an uploaded file; stream: a finished live stream (docs/streaming.md)
+         * @enum {unknown}
+         */
+        JobKind: "file" | "stream";
+        JobSummary: {
+            kind: components["schemas"]["JobKind"];
+            /** Format: uuid */
+            id: string;
+            status: components["schemas"]["JobStatus"];
+            filename: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            overall: null | {
+                /** @enum {unknown} */
+                label: "real" | "likely_fake" | "fake";
+                score: number;
+            };
+            error_code: string | null;
+        };
+        JobList: {
+            items: components["schemas"]["JobSummary"][];
+            next_cursor: string | null;
+        };
+        Models: {
+            /** @description What POST /v1/uploads and the worker accept, so a client can refuse a file before sending it. */
+            limits: {
+                max_upload_bytes: number;
+                max_duration_seconds: number;
+                /** @description accepted declared content types (parameters such as ; codecs=opus are ignored) */
+                content_types: string[];
+                /** @description file-name extension (lower case, with the dot) → the content type to declare, for files whose type the browser does not know */
+                extensions: {
+                    [key: string]: string;
+                };
+            };
+            active: {
+                name: string;
+                version: string;
+                fixture: boolean;
+                sample_rate: number;
+                thresholds: {
+                    likely_fake: number;
+                    fake: number;
+                };
+                sha256: string;
+            };
+        };
     };
-  };
-  responses: {
-    /** @description RFC 9457 problem details */
-    Problem: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        'application/problem+json': components['schemas']['Problem'];
-      };
+    responses: {
+        /** @description RFC 9457 problem details */
+        Problem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
     };
-  };
-  parameters: never;
-  requestBodies: never;
-  headers: {
-    /** @description rt_refresh=<refresh token>; Max-Age=<seconds>; Path=/v1/auth/refresh; HttpOnly; Secure; SameSite=Strict (Max-Age=0 clears it) */
-    RefreshCookie: string;
-  };
-  pathItems: never;
+    parameters: never;
+    requestBodies: never;
+    headers: {
+        /** @description rt_refresh=<refresh token>; Max-Age=<seconds>; Path=/v1/auth/refresh; HttpOnly; Secure; SameSite=Strict (Max-Age=0 clears it) */
+        RefreshCookie: string;
+    };
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  health: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description alive */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Health'];
+        requestBody?: never;
+        responses: {
+            /** @description alive */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
         };
-      };
     };
-  };
-  ready: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description ready */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Readiness'];
+        requestBody?: never;
+        responses: {
+            /** @description ready */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description a dependency does not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
         };
-      };
-      /** @description a dependency does not answer */
-      503: {
-        headers: {
-          [name: string]: unknown;
+    };
+    openapi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Readiness'];
+        requestBody?: never;
+        responses: {
+            /** @description OpenAPI 3.1 document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
         };
-      };
     };
-  };
-  openapi: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description OpenAPI 3.1 document */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': Record<string, never>;
+        requestBody?: never;
+        responses: {
+            /** @description active model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Models"];
+                };
+            };
         };
-      };
     };
-  };
-  getModels: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description active model */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    register: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Models'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Credentials"];
+            };
         };
-      };
-    };
-  };
-  register: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['Credentials'];
-      };
-    };
-    responses: {
-      /** @description registered */
-      201: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description registered */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
-        content: {
-          'application/json': components['schemas']['User'];
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
-      400: components['responses']['Problem'];
-      409: components['responses']['Problem'];
-      415: components['responses']['Problem'];
-      422: components['responses']['Problem'];
-    };
-  };
-  login: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['Credentials'];
-      };
-    };
-    responses: {
-      /** @description access token; Set-Cookie carries the session's first refresh token */
-      200: {
-        headers: {
-          'Set-Cookie': components['headers']['RefreshCookie'];
-          [name: string]: unknown;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Credentials"];
+            };
         };
-        content: {
-          'application/json': components['schemas']['Token'];
+        responses: {
+            /** @description access token; Set-Cookie carries the session's first refresh token */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["RefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
         };
-      };
-      400: components['responses']['Problem'];
-      401: components['responses']['Problem'];
-      429: components['responses']['Problem'];
     };
-  };
-  createUpload: {
-    parameters: {
-      query?: never;
-      header?: {
-        /** @description A retried request with the same key and body returns the same job (24 h). */
-        'Idempotency-Key'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UploadRequest'];
-      };
-    };
-    responses: {
-      /** @description job created */
-      201: {
-        headers: {
-          [name: string]: unknown;
+    createUpload: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retried request with the same key and body returns the same job (24 h). */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['UploadSlot'];
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadRequest"];
+            };
         };
-      };
-      400: components['responses']['Problem'];
-      401: components['responses']['Problem'];
-      409: components['responses']['Problem'];
-      413: components['responses']['Problem'];
-      415: components['responses']['Problem'];
-      422: components['responses']['Problem'];
-    };
-  };
-  listJobs: {
-    parameters: {
-      query?: {
-        limit?: number;
-        status?: components['schemas']['JobStatus'];
-        /** @description created_at >= from (ISO 8601) */
-        from?: string;
-        /** @description created_at < to (ISO 8601) */
-        to?: string;
-        /** @description next_cursor of the previous page */
-        cursor?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description a page */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            /** @description job created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadSlot"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
-        content: {
-          'application/json': components['schemas']['JobList'];
-        };
-      };
-      400: components['responses']['Problem'];
-      401: components['responses']['Problem'];
     };
-  };
-  getJob: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description the job; Retry-After (seconds) while it is not finished */
-      200: {
-        headers: {
-          'Retry-After'?: number;
-          [name: string]: unknown;
+    listJobs: {
+        parameters: {
+            query?: {
+                limit?: number;
+                status?: components["schemas"]["JobStatus"];
+                /** @description created_at >= from (ISO 8601) */
+                from?: string;
+                /** @description created_at < to (ISO 8601) */
+                to?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Job'];
+        requestBody?: never;
+        responses: {
+            /** @description a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
         };
-      };
-      401: components['responses']['Problem'];
-      404: components['responses']['Problem'];
     };
-  };
-  deleteJob: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
         };
-        content?: never;
-      };
-      401: components['responses']['Problem'];
-      404: components['responses']['Problem'];
-    };
-  };
-  createStreamTicket: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description ticket issued */
-      201: {
-        headers: {
-          [name: string]: unknown;
+        requestBody?: never;
+        responses: {
+            /** @description the job; Retry-After (seconds) while it is not finished */
+            200: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
-        content: {
-          'application/json': components['schemas']['SocketTicket'];
-        };
-      };
-      401: components['responses']['Problem'];
     };
-  };
-  refresh: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
     };
-    requestBody?: never;
-    responses: {
-      /** @description access token; Set-Cookie carries the next refresh token */
-      200: {
-        headers: {
-          'Set-Cookie': components['headers']['RefreshCookie'];
-          [name: string]: unknown;
+    createStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          'application/json': components['schemas']['Token'];
+        requestBody?: never;
+        responses: {
+            /** @description ticket issued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocketTicket"];
+                };
+            };
+            401: components["responses"]["Problem"];
         };
-      };
-      /** @description no session, an expired one, or a reused refresh token (its session is revoked); the cookie is cleared */
-      401: {
-        headers: {
-          'Set-Cookie': components['headers']['RefreshCookie'];
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
     };
-  };
-  logout: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description logged out */
-      204: {
-        headers: {
-          'Set-Cookie': components['headers']['RefreshCookie'];
-          [name: string]: unknown;
+    refresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content?: never;
-      };
+        requestBody?: never;
+        responses: {
+            /** @description access token; Set-Cookie carries the next refresh token */
+            200: {
+                headers: {
+                    "Set-Cookie": components["headers"]["RefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            /** @description no session, an expired one, or a reused refresh token (its session is revoked); the cookie is cleared */
+            401: {
+                headers: {
+                    "Set-Cookie": components["headers"]["RefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
     };
-  };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description logged out */
+            204: {
+                headers: {
+                    "Set-Cookie": components["headers"]["RefreshCookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
 }
