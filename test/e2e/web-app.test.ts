@@ -5,7 +5,7 @@
  * A screenshot of each step goes to test/artifacts/web/ (git-ignored).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
@@ -32,6 +32,8 @@ const button = (name: string) => page().getByRole('button', { name, exact: true 
 beforeAll(async () => {
   const build = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`web build failed:\n${build.stderr}`);
+  // This run's screenshots only: the folder is replaced.
+  await rm(ARTIFACTS, { recursive: true, force: true });
   await mkdir(ARTIFACTS, { recursive: true });
   stack = await startStackProcess();
   browser = await launchChromium({ args: fakeMicrophone(path.join(ROOT, 'test/fixtures/e2e', WAV)) });
