@@ -72,8 +72,8 @@ export function LiveMic({
     <section className="card" aria-label="Live microphone">
       <h2>Live microphone</h2>
       <p className="hint">
-        Scores what your microphone hears: a verdict for the last 4 seconds, every second. The audio is not
-        kept.
+        Scores what your microphone hears: a verdict for the last 4 seconds, every second. The server keeps no
+        audio unless its operator turned that on.
       </p>
       {error && (
         <p className="error" role="alert">
@@ -91,7 +91,7 @@ export function LiveMic({
           </button>
         )}
       </div>
-      <p role="status" className="live-status">
+      <p role="status" className={running || latest ? 'live-status' : 'sr-only'}>
         {state === 'starting' && 'Connecting…'}
         {state === 'live' && (latest ? '' : 'Listening: the first verdict comes after 4 seconds.')}
         {state === 'finishing' && 'Finishing: scoring the last seconds…'}
