@@ -4,11 +4,22 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'models/', '.local/', 'layers/build/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      'models/',
+      '.local/',
+      'layers/build/',
+      'web/dist/',
+      'web/src/api/schema.d.ts',
+      'test/artifacts/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -18,6 +29,11 @@ export default tseslint.config(
     // Tests and benches read JSON responses whose shape they assert on.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The web app and its component tests run in a browser (or happy-dom).
+    files: ['web/src/**/*.{ts,tsx}', 'test/web/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // test/global-setup.ts creates a database and a Redis key prefix for this run and removes them afterwards.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'test/web/**/*.test.tsx'],
     globalSetup: ['test/global-setup.ts'],
     pool: 'forks',
     maxWorkers: 2,

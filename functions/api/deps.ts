@@ -7,11 +7,13 @@ import type pg from 'pg';
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { idempotentByKey } from '../adapters/idempotency.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
+import { PostgresRefreshTokenRepository } from '../adapters/postgres/refresh-token-repository.ts';
 import { PostgresUserRepository } from '../adapters/postgres/user-repository.ts';
 import { dynamoCheck, s3Check, sqsCheck } from '../adapters/readiness.ts';
 import { createS3Client } from '../adapters/s3-object-store.ts';
 import { createSqsClient } from '../adapters/sqs-message-source.ts';
 import { LoginThrottle } from '../core/auth/login-limits.ts';
+import type { SessionConfig } from '../core/auth/sessions.ts';
 import type { TokenConfig } from '../core/auth/tokens.ts';
 import type { Check } from '../core/health/readiness.ts';
 import { createUpload } from '../core/jobs/create-upload.ts';
@@ -30,6 +32,8 @@ export interface ApiDeps {
   tickets: TicketStore;
   storage: ObjectStore;
   tokens: TokenConfig;
+  refreshTokens: PostgresRefreshTokenRepository;
+  sessions: SessionConfig;
   throttle: LoginThrottle;
   /** POST /v1/uploads behind the Idempotency-Key layer. */
   createUploadOnce: (
@@ -83,6 +87,11 @@ export function apiDeps(): ApiDeps {
       ttlSeconds: config.JWT_TTL_SECONDS,
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
+    },
+    refreshTokens: new PostgresRefreshTokenRepository(pool),
+    sessions: {
+      refreshTtlSeconds: config.REFRESH_TTL_SECONDS,
+      familyTtlSeconds: config.REFRESH_FAMILY_TTL_SECONDS,
     },
     throttle: new LoginThrottle(kv.limiter, {
       perSourcePerMinute: config.LOGIN_MAX_PER_SOURCE_PER_MINUTE,

@@ -59,6 +59,28 @@ export const CONTENT_TYPES: Record<string, ContentFamily> = {
   'audio/x-aiff': 'aiff',
 };
 
+/**
+ * File-name extensions of the supported formats and the content type a client should declare for each. Browsers
+ * leave `File.type` empty or guess for some of them (.opus, .m4a, .aiff), so a client falls back to this table;
+ * the worker still identifies the format by its bytes. Served in GET /v1/models (`limits`).
+ */
+export const FILE_EXTENSIONS: Readonly<Record<string, string>> = {
+  '.wav': 'audio/wav',
+  '.wave': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.oga': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.flac': 'audio/flac',
+  '.m4a': 'audio/mp4',
+  '.mp4': 'audio/mp4',
+  '.aac': 'audio/aac',
+  '.webm': 'audio/webm',
+  '.weba': 'audio/webm',
+  '.aif': 'audio/aiff',
+  '.aiff': 'audio/aiff',
+};
+
 /** Families a declared type may legitimately hold (`audio/aac` is often sent for .m4a files, and vice versa). */
 const COMPATIBLE: Record<ContentFamily, ContentFamily[]> = {
   wav: ['wav'],

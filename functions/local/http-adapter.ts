@@ -61,7 +61,22 @@ function compile(route: RouteDef, fn: LambdaHandler): CompiledRoute {
   };
 }
 
-export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }[], webOrigins: string[]) {
+/** Serves what is not under /v1/ (the web app), as CloudFront's default behaviour does in AWS. */
+export type WebHandler = (req: http.IncomingMessage, res: http.ServerResponse, rawPath: string) => unknown;
+
+export function createHttpAdapter(
+  routes: { route: RouteDef; fn: LambdaHandler }[],
+  webOrigins: string[],
+  web?: WebHandler,
+) {
+  return http.createServer(createHttpHandler(routes, webOrigins, web));
+}
+
+export function createHttpHandler(
+  routes: { route: RouteDef; fn: LambdaHandler }[],
+  webOrigins: string[],
+  web?: WebHandler,
+): http.RequestListener {
   const byMethod = new Map<string, CompiledRoute[]>();
   const all: CompiledRoute[] = [];
   for (const r of routes) {
@@ -161,6 +176,15 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
       },
       isBase64Encoded: body !== undefined && !textual,
     };
+    // Payload 2.0 moves the Cookie header into `cookies`, one entry per cookie.
+    const cookieHeader = headers.cookie;
+    if (cookieHeader !== undefined) {
+      delete headers.cookie;
+      event.cookies = cookieHeader
+        .split(';')
+        .map((c) => c.trim())
+        .filter(Boolean);
+    }
     if (query) event.queryStringParameters = queryParameters(query);
     if (pathParameters) event.pathParameters = pathParameters;
     if (body !== undefined) event.body = textual ? body.toString('utf8') : body.toString('base64');
@@ -176,6 +200,7 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
         const flat = ['apigw-requestid', requestId];
         const resultHeaders = result.headers;
         if (resultHeaders) for (const key in resultHeaders) flat.push(key, String(resultHeaders[key]));
+        if (result.cookies) for (const cookie of result.cookies) flat.push('set-cookie', cookie);
         send(res, headers.origin, result.statusCode ?? 200, flat, out);
       })
       .catch(() => {
@@ -209,11 +234,12 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     });
   }
 
-  return http.createServer((req, res) => {
+  return (req, res) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? '' : url.slice(q + 1);
+    if (web && !rawPath.startsWith('/v1/')) return void web(req, res, rawPath);
     const headers = readHeaders(req.rawHeaders);
     const origin = headers.origin;
     if (req.method === 'OPTIONS') return send(res, origin, 204, []);
@@ -231,5 +257,5 @@ export function createHttpAdapter(routes: { route: RouteDef; fn: LambdaHandler }
     const hasBody = length !== undefined ? length !== '0' : headers['transfer-encoding'] !== undefined;
     if (!hasBody) return invoke(req, res, found, rawPath, query, headers, undefined);
     readBody(req, res, origin, (body) => invoke(req, res, found, rawPath, query, headers, body));
-  });
+  };
 }

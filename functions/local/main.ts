@@ -35,6 +35,7 @@ try {
   const e = stack.endpoints;
   const lines = [
     `api       ${e.api}`,
+    ...(e.web ? [`web       ${e.web}`] : []),
     `stream    ${e.stream}  (WebSocket; tickets from POST /v1/stream/tickets)`,
     `s3        ${e.s3}  (bucket ${stack.bucket})`,
     `sqs       ${e.sqs}  (queue ${stack.jobsQueueUrl}, dlq ${stack.deadLetterQueueUrl})`,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import type http from 'node:http';
+import http from 'node:http';
 import path from 'node:path';
 import { createS3Client } from '../adapters/s3-object-store.ts';
 import { createSqsClient } from '../adapters/sqs-message-source.ts';
@@ -17,11 +17,12 @@ import { getLogger } from '../shared/logger.ts';
 import { UpgradeRouter } from '../shared/upgrade-router.ts';
 import { S3ToSqsBridge } from './bridge.ts';
 import { startDynamo } from './dynamo.ts';
-import { createHttpAdapter, type LambdaHandler } from './http-adapter.ts';
+import { createHttpHandler, type LambdaHandler } from './http-adapter.ts';
 import { startDatabase } from './postgres.ts';
 import { replayUnfinishedUploads } from './recover.ts';
 import { startS3 } from './s3.ts';
 import { startSqs } from './sqs.ts';
+import { createWebStatic } from './web-static.ts';
 
 export interface LocalStackOptions {
   /** API port (0 = any free port). */
@@ -37,6 +38,8 @@ export interface LocalStackOptions {
   redisKeyPrefix?: string;
   modelManifest?: string;
   webOrigins?: string[];
+  /** The built web app served on the API port (default web/dist); false serves the API alone. */
+  webDist?: string | false;
   /** Extra environment for handlers and worker (limits, timeouts). */
   env?: Record<string, string>;
 }
@@ -45,6 +48,8 @@ export interface LocalStack {
   endpoints: {
     api: string;
     stream: string;
+    /** The web app, when served (same port as the API). */
+    web?: string;
     s3: string;
     sqs: string;
     dynamodb: string;
@@ -86,12 +91,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   Object.assign(process.env, LOCAL_CREDENTIALS);
   const dataDir = path.resolve(options.dataDir ?? path.join(PROJECT_ROOT, '.local'));
   await mkdir(dataDir, { recursive: true });
-  const webOrigins = options.webOrigins ?? ['http://localhost:5173', 'http://127.0.0.1:5173'];
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse().splice(0)) await stop().catch(() => undefined);
   };
+  // The API port is taken first: the web app is served from it, so the upload bucket's CORS must name it. Requests
+  // wait until the handler is attached below, once everything behind it runs.
+  const server = http.createServer();
   try {
+    const apiPort = await listen(server, options.port ?? 3000);
+    const webOrigins = options.webOrigins ?? [
+      `http://127.0.0.1:${apiPort}`,
+      `http://localhost:${apiPort}`,
+      // `npm run dev:web` (Vite)
+      'http://localhost:5173',
+      'http://127.0.0.1:5173',
+    ];
     const db = await startDatabase({
       url: options.databaseUrl,
       dataDir: path.join(dataDir, 'pglite'),
@@ -174,9 +189,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(() => stream.close());
 
-    const server = createHttpAdapter(routes, webOrigins);
+    const webDist = options.webDist ?? path.join(PROJECT_ROOT, 'web', 'dist');
+    const web = webDist ? createWebStatic({ distDir: webDist, connectSources: [s3.endpoint] }) : undefined;
+    server.on('request', createHttpHandler(routes, webOrigins, web));
     new UpgradeRouter().add('/v1/stream', stream.server.handleUpgrade).attach(server);
-    const apiPort = await listen(server, options.port ?? 3000);
+    // Last in, first out: on stop the API stops taking requests before the worker and the stores go.
     stops.push(
       // Streams first: the server's close waits for every socket, upgraded ones included.
       () =>
@@ -190,6 +207,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: {
         api: `http://127.0.0.1:${apiPort}`,
         stream: `ws://127.0.0.1:${apiPort}/v1/stream`,
+        ...(web ? { web: `http://127.0.0.1:${apiPort}/` } : {}),
         s3: s3.endpoint,
         sqs: sqs.endpoint,
         dynamodb: dynamo.endpoint,
@@ -204,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stop: stopAll,
     };
   } catch (error) {
+    server.close();
     await stopAll();
     throw error;
   }

@@ -68,6 +68,10 @@ const sections = {
     JWT_TTL_SECONDS: int(60, 86400).default(900),
     JWT_ISSUER: z.string().min(1).default('realtone'),
     JWT_AUDIENCE: z.string().min(1).default('realtone-api'),
+    /** A browser session unused this long ends (lifetime of one refresh token; docs/web.md). */
+    REFRESH_TTL_SECONDS: int(300, 365 * 86400).default(14 * 86400),
+    /** However active, a session ends this long after its login. */
+    REFRESH_FAMILY_TTL_SECONDS: int(300, 365 * 86400).default(30 * 86400),
   }),
   model: z.object({
     MODEL_MANIFEST: z.string().min(1).default(DEFAULT_MODEL_MANIFEST),

@@ -18,6 +18,8 @@ export interface RealToneConfig {
   detectorMode: DetectorMode;
   /** Browser origins allowed to call the API and to POST uploads to the bucket. */
   webOrigins: string[];
+  /** Deploy the web app (CloudFront + S3, with the API under /v1/* on its origin). */
+  webApp: boolean;
   /** Raw uploads under uploads/ are deleted after this many days. */
   uploadExpiryDays: number;
   /** Queue visibility timeout, sized to the longest job; the worker's WORKER_VISIBILITY_TIMEOUT_SECONDS equals it. */
@@ -124,6 +126,7 @@ export function readConfig(node: Pick<Node, 'tryGetContext'>): RealToneConfig {
     stackName: c.string('stackName', 'RealTone', /^[A-Za-z][A-Za-z0-9-]{0,127}$/),
     detectorMode,
     webOrigins,
+    webApp: c.bool('webApp', true),
     uploadExpiryDays: c.int('uploadExpiryDays', 7, 1, 3650),
     visibilityTimeoutSeconds,
     maxReceiveCount: c.int('maxReceiveCount', 5, 1, 1000),

@@ -88,12 +88,13 @@ describe('upload bucket', () => {
         ]),
       },
       CorsConfiguration: {
-        CorsRules: [
+        // The configured origins, then the web app's own (test/infra/web.test.ts).
+        CorsRules: Match.arrayWith([
           Match.objectLike({
             AllowedMethods: ['POST'],
             AllowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
           }),
-        ],
+        ]),
       },
       LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'uploads-bucket/' }),
     });

@@ -71,7 +71,7 @@ describe('teardown settings', () => {
 
 describe('warnings at synthesis', () => {
   it('warns when the model manifest is not in the checkout, and when no web origin is configured', () => {
-    const s = synth({ modelManifest: 'models/not-trained-yet/model.json' });
+    const s = synth({ modelManifest: 'models/not-trained-yet/model.json', webApp: 'false' });
     const annotations = Annotations.fromStack(s.stack);
     annotations.hasWarning(
       '*',

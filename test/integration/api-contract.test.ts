@@ -47,6 +47,9 @@ describe('public endpoints', () => {
     expect(Object.keys(ready.json.checks).sort()).toEqual(['cache', 'dynamodb', 'postgres', 's3', 'sqs']);
     const models = await c.call('GET', '/v1/models');
     expect(models.json.active).toMatchObject({ name: 'energy-fixture', fixture: true, sample_rate: 16000 });
+    expect(models.json.limits).toMatchObject({ max_upload_bytes: 209715200, max_duration_seconds: 3600 });
+    expect(models.json.limits.content_types).toEqual(expect.arrayContaining(['audio/wav', 'audio/mpeg']));
+    expect(models.json.limits.extensions).toMatchObject({ '.wav': 'audio/wav', '.mp3': 'audio/mpeg' });
     const doc = await c.call('GET', '/v1/openapi.json');
     expect(doc.json.openapi).toBe('3.1.0');
     expect(doc.json).toEqual(JSON.parse(await readFile(path.join(ROOT, 'proto/openapi.json'), 'utf8')));
@@ -88,6 +91,34 @@ describe('public endpoints', () => {
     const wrong = await c.call('POST', '/v1/auth/login', { email, password: 'not the password' });
     expect(wrong.status).toBe(401);
     expect(wrong.json.code).toBe('invalid_credentials');
+  });
+});
+
+describe('sessions', () => {
+  it('refreshes with the login cookie, then logs out', async () => {
+    const c = newClient();
+    const email = await c.signUp();
+    const login = await fetch(`${stack.api}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery staple' }),
+    });
+    validateResponse(
+      'POST',
+      '/v1/auth/login',
+      login.status,
+      login.headers.get('content-type'),
+      await login.json(),
+    );
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const refreshed = await c.call('POST', '/v1/auth/refresh', undefined, { cookie });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.json.token_type).toBe('Bearer');
+    const next = refreshed.headers.getSetCookie()[0]!.split(';')[0]!;
+    expect((await c.call('DELETE', '/v1/auth/refresh', undefined, { cookie: next })).status).toBe(204);
+    const after = await c.call('POST', '/v1/auth/refresh', undefined, { cookie: next });
+    expect(after.status).toBe(401);
+    expect(after.json.code).toBe('unauthorized');
   });
 });
 

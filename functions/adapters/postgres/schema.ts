@@ -61,4 +61,26 @@ CREATE INDEX detection_jobs_in_flight ON detection_jobs (status, lease_expires_a
 ALTER TABLE detection_jobs ADD COLUMN kind text NOT NULL DEFAULT 'file' CHECK (kind IN ('file', 'stream'));
 `,
   },
+  {
+    version: 3,
+    name: 'refresh_tokens',
+    sql: `
+-- Refresh tokens of browser sessions (docs/web.md): only a SHA-256 of each token is stored. One login starts a
+-- family; every refresh marks the presented token used and adds its successor to the family. Presenting a used or
+-- revoked token revokes the whole family (it was stolen, or replayed).
+CREATE TABLE refresh_tokens (
+  id uuid PRIMARY KEY,
+  family_id uuid NOT NULL,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash bytea NOT NULL UNIQUE,
+  expires_at timestamptz NOT NULL,
+  family_expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  used_at timestamptz,
+  revoked_at timestamptz
+);
+CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
+CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id, family_expires_at);
+`,
+  },
 ];

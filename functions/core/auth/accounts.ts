@@ -5,7 +5,7 @@ import type { UserRepository } from '../../ports/users.ts';
 import { InvalidCredentialsError } from './errors.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { LoginThrottle } from './login-limits.ts';
-import { issueToken, type TokenConfig } from './tokens.ts';
+import { openSession, type Session, type SessionDeps } from './sessions.ts';
 
 export const credentialsSchema = z
   .object({
@@ -35,11 +35,15 @@ export async function register(users: UserRepository, credentials: Credentials) 
   return { id: user.id, email: user.email, created_at: user.createdAt.toISOString() };
 }
 
+/**
+ * Checks the credentials (throttled) and opens a session: an access token for the response body and a refresh
+ * token for the HttpOnly cookie (sessions.ts).
+ */
 export async function login(
-  deps: { users: UserRepository; tokens: TokenConfig; throttle: LoginThrottle },
+  deps: { users: UserRepository; throttle: LoginThrottle } & SessionDeps,
   credentials: Credentials,
   sourceIp: string,
-) {
+): Promise<Session> {
   await deps.throttle.before(credentials.email, sourceIp);
   const user = await deps.users.findByEmail(credentials.email);
   // Always run one scrypt verification so response time does not reveal whether the account exists.
@@ -49,6 +53,5 @@ export async function login(
     throw new InvalidCredentialsError('email or password is incorrect');
   }
   await deps.throttle.succeeded(credentials.email);
-  const { token, expiresIn } = issueToken(user.id, deps.tokens);
-  return { access_token: token, token_type: 'Bearer', expires_in: expiresIn };
+  return openSession(deps, user.id);
 }
