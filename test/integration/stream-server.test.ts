@@ -72,22 +72,22 @@ const tone = (seconds: number) =>
   new Uint8Array(Float32Array.from({ length: seconds * 16000 }, (_, i) => 0.3 * Math.sin(i / 7)).buffer);
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
-describe('stream server', () => {
+describe('stream server', { timeout: 60_000 }, () => {
   it('leaves nothing behind when a client vanishes mid-stream: no session, no queued window, no timer', async () => {
     const { server, queue, open, stop } = await serve();
     const before = timers();
     slowness = 100;
     const c = await open();
     c.ws.send(JSON.stringify({ type: 'start', encoding: 'f32le', hop_s: 0.5 }));
-    await expect.poll(() => c.messages.length).toBe(1);
+    await expect.poll(() => c.messages.length, { timeout: 15_000 }).toBe(1);
     const pcm = tone(20);
     for (let i = 0; i < pcm.length; i += 64000) c.ws.send(pcm.subarray(i, i + 64000));
-    await expect.poll(() => queue.depth, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(() => queue.depth, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
     c.ws.terminate();
-    await expect.poll(() => server.sessions, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => server.sessions, { timeout: 15_000 }).toBe(0);
     expect(queue.depth).toBe(0);
     await queue.idle();
-    await expect.poll(timers, { timeout: 5000 }).toBeLessThanOrEqual(before);
+    await expect.poll(timers, { timeout: 15_000 }).toBeLessThanOrEqual(before);
     slowness = 0;
     await stop();
   });
@@ -99,7 +99,7 @@ describe('stream server', () => {
     const light = await open();
     heavy.ws.send(JSON.stringify({ type: 'start', encoding: 'f32le', hop_s: 0.5 }));
     light.ws.send(JSON.stringify({ type: 'start', encoding: 'f32le', hop_s: 4 }));
-    await expect.poll(() => heavy.messages.length + light.messages.length).toBe(2);
+    await expect.poll(() => heavy.messages.length + light.messages.length, { timeout: 15_000 }).toBe(2);
     const pcm = tone(12);
     for (let i = 0; i < pcm.length; i += 64000) heavy.ws.send(pcm.subarray(i, i + 64000));
     for (let i = 0; i < 4 * 64000; i += 64000) light.ws.send(tone(4).subarray(i, i + 64000));
@@ -117,7 +117,7 @@ describe('stream server', () => {
     const { open, stop } = await serve({ maxSessionsPerUser: 1 });
     const first = await open();
     first.ws.send(JSON.stringify({ type: 'start' }));
-    await expect.poll(() => first.messages.length).toBe(1);
+    await expect.poll(() => first.messages.length, { timeout: 15_000 }).toBe(1);
     const second = await open();
     second.ws.send(JSON.stringify({ type: 'start' }));
     expect(await second.closed).toBe(1013);
@@ -126,7 +126,7 @@ describe('stream server', () => {
     ]);
     const other = await open('22222222-2222-4222-8222-222222222222');
     other.ws.send(JSON.stringify({ type: 'start' }));
-    await expect.poll(() => other.messages[0]?.type).toBe('ready');
+    await expect.poll(() => other.messages[0]?.type, { timeout: 15_000 }).toBe('ready');
     await stop();
   });
 
