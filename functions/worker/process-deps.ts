@@ -6,8 +6,10 @@
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
+import { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { SileroVad } from '../inference/silero-vad.ts';
 import type { VerdictPolicy } from '../core/detection/verdict.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 import { resolveProjectPath, type ConfigOf, type WorkerConfig } from '../shared/config.ts';
@@ -32,6 +34,16 @@ export function verdictFromConfig(config: ConfigOf<'verdict'>, manifest: ModelMa
   };
 }
 
+/** The process's extractor catalog: the VAD model is loaded on first use, or at start-up when it gates verdicts. */
+export async function extractorCatalogFromConfig(config: ConfigOf<'extractors'>): Promise<ExtractorCatalog> {
+  const catalog = new ExtractorCatalog(() => SileroVad.load(), {
+    minSpeechFraction: config.VAD_MIN_SPEECH_FRACTION,
+    speechThreshold: config.VAD_SPEECH_THRESHOLD,
+  });
+  await catalog.warm();
+  return catalog;
+}
+
 export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps> {
   // The model first: a model that disagrees with its manifest stops start-up before any message is taken.
   const detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
@@ -42,6 +54,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     maxBatch: config.INFERENCE_MAX_BATCH,
     maxWaitMs: config.INFERENCE_MAX_WAIT_MS,
   });
+  const extractors = await extractorCatalogFromConfig(config);
   const pool = poolFromConfig(config);
   const kv = keyValueFromConfig(config);
   const deps: ProcessDeps = {
@@ -55,13 +68,14 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     maxAttempts: config.WORKER_MAX_ATTEMPTS,
     resultTtlSeconds: config.RESULT_TTL_SECONDS,
     verdict: verdictFromConfig(config, detector.manifest),
+    extractors,
   };
   return {
     deps,
     detector,
     inference,
     async close() {
-      await Promise.allSettled([detector.close(), pool.end(), kv.close()]);
+      await Promise.allSettled([detector.close(), extractors.close(), pool.end(), kv.close()]);
     },
   };
 }

@@ -61,4 +61,12 @@ CREATE INDEX detection_jobs_in_flight ON detection_jobs (status, lease_expires_a
 ALTER TABLE detection_jobs ADD COLUMN kind text NOT NULL DEFAULT 'file' CHECK (kind IN ('file', 'stream'));
 `,
   },
+  {
+    version: 3,
+    name: 'job_extractors',
+    // The extractors a job runs (docs/extractors.md), chosen with the upload request and read by the worker.
+    sql: `
+ALTER TABLE detection_jobs ADD COLUMN extractors text[] NOT NULL DEFAULT '{deepfake}';
+`,
+  },
 ];
