@@ -11,7 +11,7 @@ import type { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import { resolveExtractors, type ExtractorName } from '../core/extractors/registry.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
-import { extractorCatalogFromConfig } from '../worker/process-deps.ts';
+import { extractorCatalogFromConfig } from '../worker/extractor-catalog.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
 

@@ -6,10 +6,9 @@
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
-import { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
-import { SileroVad } from '../inference/silero-vad.ts';
+import { extractorCatalogFromConfig } from './extractor-catalog.ts';
 import type { VerdictPolicy } from '../core/detection/verdict.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 import { resolveProjectPath, type ConfigOf, type WorkerConfig } from '../shared/config.ts';
@@ -34,15 +33,7 @@ export function verdictFromConfig(config: ConfigOf<'verdict'>, manifest: ModelMa
   };
 }
 
-/** The process's extractor catalog: the VAD model is loaded on first use, or at start-up when it gates verdicts. */
-export async function extractorCatalogFromConfig(config: ConfigOf<'extractors'>): Promise<ExtractorCatalog> {
-  const catalog = new ExtractorCatalog(() => SileroVad.load(), {
-    minSpeechFraction: config.VAD_MIN_SPEECH_FRACTION,
-    speechThreshold: config.VAD_SPEECH_THRESHOLD,
-  });
-  await catalog.warm();
-  return catalog;
-}
+export { extractorCatalogFromConfig };
 
 export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps> {
   // The model first: a model that disagrees with its manifest stops start-up before any message is taken.
