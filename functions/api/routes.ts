@@ -24,6 +24,7 @@ export const ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/v1/jobs/{id}', handler: 'jobs-get', auth: true },
   { method: 'DELETE', path: '/v1/jobs/{id}', handler: 'jobs-delete', auth: true },
   { method: 'POST', path: '/v1/stream/tickets', handler: 'stream-tickets-create', auth: true },
+  { method: 'GET', path: '/v1/extractors', handler: 'extractors-get', auth: false },
   // The refresh cookie is the credential of these two (docs/web.md).
   { method: 'POST', path: '/v1/auth/refresh', handler: 'auth-refresh', auth: false },
   { method: 'DELETE', path: '/v1/auth/refresh', handler: 'auth-logout', auth: false },

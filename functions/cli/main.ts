@@ -7,17 +7,22 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { analyzeAudio, type AnalysisResult } from '../core/detection/analyze.ts';
+import type { ExtractorCatalog } from '../core/extractors/catalog.ts';
+import { resolveExtractors, type ExtractorName } from '../core/extractors/registry.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { extractorCatalogFromConfig } from '../worker/extractor-catalog.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
 
-const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] FILE...
+const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] [--extractors pitch,tempo,vad] FILE...
        realtone stream [--realtime] [--hop S] [--url URL | --local] FILE   (realtone stream --help)
 
 Analyses audio files for synthetic speech and prints one JSON line per file.
   --model     model manifest (default: $MODEL_MANIFEST or the bundled default model)
   --threads   onnxruntime intra-op threads (default: $INFERENCE_THREADS or automatic)
+  --extractors  comma-separated extractors to run beside the detector: pitch, tempo, vad (deepfake always runs);
+              adds "features" to each line and to each chunk (docs/extractors.md)
 Limits: $MAX_DURATION_SECONDS (default 3600) and $MAX_UPLOAD_BYTES (default 200 MiB).`;
 
 export function formatSuccess(file: string, r: AnalysisResult) {
@@ -32,9 +37,11 @@ export function formatSuccess(file: string, r: AnalysisResult) {
       end_s: c.end_s,
       score: c.score,
       ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.features ? { features: c.features } : {}),
     })),
     overall: { label: r.overall.label, score: r.overall.score, confidence: r.overall.confidence },
     model: { name: r.model.name, version: r.model.version },
+    ...(r.features ? { features: r.features } : {}),
   };
 }
 
@@ -48,6 +55,7 @@ async function analyzeFile(
   file: string,
   inference: InferenceQueue,
   limits: { maxBytes: number; maxDurationS: number },
+  extractors: { names: readonly ExtractorName[]; catalog: ExtractorCatalog },
 ) {
   try {
     const info = await stat(file).catch((cause) => {
@@ -60,7 +68,10 @@ async function analyzeFile(
     });
     if (!info.isFile())
       throw Object.assign(new Error(`${file} is not a regular file`), { code: 'file_unreadable' });
-    const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), inference, limits);
+    const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), inference, {
+      ...limits,
+      extractors,
+    });
     return formatSuccess(file, result);
   } catch (error) {
     const plain = error as { code?: unknown };
@@ -84,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         model: { type: 'string' },
         threads: { type: 'string' },
+        extractors: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -96,14 +108,22 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return parsed.values.help ? 0 : 2;
   }
+  let names: ExtractorName[];
+  try {
+    names = resolveExtractors(parsed.values.extractors?.split(',').map((n) => n.trim()));
+  } catch (error) {
+    process.stderr.write(`realtone: --extractors: ${(error as Error).message}\n`);
+    return 2;
+  }
   let detector: OnnxDetector;
+  let catalog: ExtractorCatalog;
   let queueOptions: { maxBatch?: number; maxWaitMs: number };
   let limits: { maxBytes: number; maxDurationS: number };
   try {
     const env = { ...process.env };
     if (parsed.values.model) env.MODEL_MANIFEST = parsed.values.model;
     if (parsed.values.threads) env.INFERENCE_THREADS = parsed.values.threads;
-    const config = loadConfig(['model', 'limits'], env);
+    const config = loadConfig(['model', 'limits', 'extractors'], env);
     limits = { maxBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS };
     queueOptions = { maxBatch: config.INFERENCE_MAX_BATCH, maxWaitMs: config.INFERENCE_MAX_WAIT_MS };
     const manifest = parsed.values.model ? parsed.values.model : resolveProjectPath(config.MODEL_MANIFEST);
@@ -111,6 +131,7 @@ export async function main(argv: string[]): Promise<number> {
       threads: config.INFERENCE_THREADS,
       device: config.INFERENCE_DEVICE,
     });
+    catalog = await extractorCatalogFromConfig(config);
   } catch (error) {
     process.stderr.write(`realtone: ${(error as Error).message}\n`);
     return 2;
@@ -118,10 +139,10 @@ export async function main(argv: string[]): Promise<number> {
   const inference = new InferenceQueue(detector, queueOptions);
   let failed = 0;
   for (const file of files) {
-    const line = await analyzeFile(file, inference, limits);
+    const line = await analyzeFile(file, inference, limits, { names, catalog });
     if (!line.ok) failed++;
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }
-  await detector.close();
+  await Promise.all([detector.close(), catalog.close()]);
   return failed ? 1 : 0;
 }

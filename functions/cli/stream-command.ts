@@ -13,10 +13,10 @@ import type { ServerMessage } from '../core/streams/protocol.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
-import { verdictFromConfig } from '../worker/process-deps.ts';
+import { extractorCatalogFromConfig, verdictFromConfig } from '../worker/process-deps.ts';
 import { streamPcm } from '../stream/client.ts';
 
-export const STREAM_USAGE = `usage: realtone stream [--realtime] [--hop S] [--url URL | --local] FILE
+export const STREAM_USAGE = `usage: realtone stream [--realtime] [--hop S] [--extractors LIST] [--url URL | --local] FILE
 
 Streams FILE (decoded to 16 kHz mono) to a running RealTone stack and prints its messages as JSON lines.
   --url       the stream socket (default ws://127.0.0.1:3000/v1/stream); authenticates with $REALTONE_TOKEN,
@@ -24,6 +24,8 @@ Streams FILE (decoded to 16 kHz mono) to a running RealTone stack and prints its
   --local     run the same pipeline in this process instead (no server, no token)
   --realtime  send at real-time pace instead of as fast as the server reads
   --hop       seconds between window starts, 0.5 to 4 (default 1)
+  --extractors  comma-separated extractors beside the detector (pitch, tempo, vad): windows and the summary
+              then carry "features" (docs/extractors.md)
   --model     model manifest for --local (default: $MODEL_MANIFEST or the bundled default model)`;
 
 const RATE = 16000;
@@ -42,6 +44,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
         local: { type: 'boolean' },
         realtime: { type: 'boolean' },
         hop: { type: 'string' },
+        extractors: { type: 'string' },
         model: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -61,16 +64,23 @@ export async function streamCommand(argv: string[]): Promise<number> {
   const hop = values.hop === undefined ? 1 : Number(values.hop);
   let start;
   try {
-    start = parseStart({ type: 'start', encoding: 'f32le', sample_rate: RATE, channels: 1, hop_s: hop });
+    start = parseStart({
+      type: 'start',
+      encoding: 'f32le',
+      sample_rate: RATE,
+      channels: 1,
+      hop_s: hop,
+      ...(values.extractors ? { extractors: values.extractors.split(',').map((n) => n.trim()) } : {}),
+    });
   } catch (error) {
-    process.stderr.write(`realtone: --hop: ${(error as Error).message}\n`);
+    process.stderr.write(`realtone: --hop/--extractors: ${(error as Error).message}\n`);
     return 2;
   }
   const env = { ...process.env, ...(values.model ? { MODEL_MANIFEST: values.model } : {}) };
   let config;
   let samples: Float32Array;
   try {
-    config = loadConfig(['model', 'limits', 'verdict'], env);
+    config = loadConfig(['model', 'limits', 'verdict', 'extractors'], env);
     const audio = await ingestIsolated(createReadStream(files[0]!), {
       targetRate: RATE,
       maxDurationS: config.MAX_DURATION_SECONDS,
@@ -109,15 +119,17 @@ export async function streamCommand(argv: string[]): Promise<number> {
 async function streamLocally(
   samples: Float32Array,
   start: ReturnType<typeof parseStart>,
-  config: ReturnType<typeof loadConfig<'model' | 'limits' | 'verdict'>>,
+  config: ReturnType<typeof loadConfig<'model' | 'limits' | 'verdict' | 'extractors'>>,
   realtime: boolean,
 ): Promise<number> {
   let detector: OnnxDetector;
+  let extractors;
   try {
     detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
       threads: config.INFERENCE_THREADS,
       device: config.INFERENCE_DEVICE,
     });
+    extractors = await extractorCatalogFromConfig(config);
   } catch (error) {
     process.stderr.write(`realtone: ${(error as Error).message}\n`);
     return 2;
@@ -131,6 +143,7 @@ async function streamLocally(
       queue,
       verdict: verdictFromConfig(config, detector.manifest),
       limits: { maxSeconds: config.MAX_DURATION_SECONDS, maxRateX: 1000, burstSeconds: 600 },
+      extractors,
     },
     'local',
     start,
@@ -152,6 +165,6 @@ async function streamLocally(
     print({ type: 'error', code, message: (error as Error).message });
     return 1;
   } finally {
-    await detector.close();
+    await Promise.all([detector.close(), extractors.close()]);
   }
 }

@@ -186,6 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       inference: worker.inference,
       jobs: worker.deps.jobs,
       verdict: verdictFromConfig(streamConfig, worker.detector.manifest),
+      extractors: worker.deps.extractors,
     });
     stops.push(() => stream.close());
 

@@ -18,6 +18,8 @@ export interface JobRecord {
   declaredBytes: number;
   objectKey: string;
   storedBytes: number | null;
+  /** Extractors the job runs (deepfake first), chosen at upload time. */
+  extractors: string[];
   attempts: number;
   chunksDone: number;
   chunksTotal: number | null;
@@ -40,6 +42,8 @@ export interface NewJob {
   contentType: string;
   declaredBytes: number;
   objectKey: string;
+  /** Extractors to run (default: the detector alone). */
+  extractors?: readonly string[];
 }
 
 /** A live stream that ended, recorded for its owner's history in one step. */
@@ -51,6 +55,8 @@ export interface FinishedStream {
   objectKey: string;
   /** PCM bytes received. */
   bytes: number;
+  /** Extractors the stream ran. */
+  extractors?: readonly string[];
   startedAt: Date;
   /** The analysis, or the code and message of why no verdict could be given (too short, all silent). */
   outcome: { result: AnalysisResult } | { code: string; message: string };

@@ -119,6 +119,15 @@ const sections = {
         path: ['VERDICT_FAKE'],
       },
     ),
+  extractors: z.object({
+    /**
+     * Windows whose VAD speech fraction is below this are not judged by the detector (`no_speech`); 0 turns the
+     * gate off (docs/extractors.md has the measured effect on EER). With the gate on, VAD runs on every request.
+     */
+    VAD_MIN_SPEECH_FRACTION: z.coerce.number().min(0).max(1).default(0),
+    /** Silero P(speech) from which a 32 ms frame counts as speech. */
+    VAD_SPEECH_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.5),
+  }),
   worker: z.object({
     WORKER_CONCURRENCY: int(1, 16).default(1),
     WORKER_MAX_ATTEMPTS: int(1, 20).default(3),
@@ -199,6 +208,7 @@ const WORKER_SECTIONS = [
   'limits',
   'worker',
   'verdict',
+  'extractors',
 ] as const;
 const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;
 export type ApiConfig = ConfigOf<(typeof API_SECTIONS)[number]>;

@@ -26,6 +26,7 @@ try {
     inference,
     jobs: deps.jobs,
     verdict: verdictFromConfig(config, detector.manifest),
+    extractors: deps.extractors,
   });
   let draining = false;
   const server = http.createServer((req, res) => {

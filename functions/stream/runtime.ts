@@ -4,6 +4,7 @@
  * settings. Used by the local stack (on the API's port) and by the detector container's stream entry (main.ts).
  */
 import { keyValueFromConfig } from '../adapters/factory.ts';
+import type { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import type { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../core/detection/verdict.ts';
 import type { JobRecord, JobRepository } from '../ports/jobs.ts';
@@ -15,6 +16,8 @@ export interface StreamServiceDeps {
   inference: InferenceQueue;
   jobs: Pick<JobRepository, 'recordStream'>;
   verdict: VerdictPolicy;
+  /** The process's extractor catalog (shared with the file worker when both run in one process). */
+  extractors?: ExtractorCatalog;
   /** Told about each recorded stream (stream.completed notifications). */
   onRecorded?: (job: JobRecord) => void | Promise<void>;
 }
@@ -36,6 +39,7 @@ export function createStreamService(deps: StreamServiceDeps): {
       },
       recordStream: (stream) => deps.jobs.recordStream(stream),
       onRecorded: deps.onRecorded,
+      extractors: deps.extractors,
     },
     tickets: kv.tickets,
     tokens: {

@@ -8,6 +8,7 @@ import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { extractorCatalogFromConfig } from './extractor-catalog.ts';
 import type { VerdictPolicy } from '../core/detection/verdict.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 import { resolveProjectPath, type ConfigOf, type WorkerConfig } from '../shared/config.ts';
@@ -32,6 +33,8 @@ export function verdictFromConfig(config: ConfigOf<'verdict'>, manifest: ModelMa
   };
 }
 
+export { extractorCatalogFromConfig };
+
 export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps> {
   // The model first: a model that disagrees with its manifest stops start-up before any message is taken.
   const detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
@@ -42,6 +45,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     maxBatch: config.INFERENCE_MAX_BATCH,
     maxWaitMs: config.INFERENCE_MAX_WAIT_MS,
   });
+  const extractors = await extractorCatalogFromConfig(config);
   const pool = poolFromConfig(config);
   const kv = keyValueFromConfig(config);
   const deps: ProcessDeps = {
@@ -55,13 +59,14 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     maxAttempts: config.WORKER_MAX_ATTEMPTS,
     resultTtlSeconds: config.RESULT_TTL_SECONDS,
     verdict: verdictFromConfig(config, detector.manifest),
+    extractors,
   };
   return {
     deps,
     detector,
     inference,
     async close() {
-      await Promise.allSettled([detector.close(), pool.end(), kv.close()]);
+      await Promise.allSettled([detector.close(), extractors.close(), pool.end(), kv.close()]);
     },
   };
 }

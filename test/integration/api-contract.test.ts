@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ROUTES } from '../../functions/api/routes.ts';
-import { ApiClient } from '../support/api-client.ts';
+import { ApiClient, type UploadSlot } from '../support/api-client.ts';
 import { ROOT, startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
 import { documentedRoutes, seen, validateResponse } from '../support/openapi-validator.ts';
 
@@ -53,6 +53,23 @@ describe('public endpoints', () => {
     const doc = await c.call('GET', '/v1/openapi.json');
     expect(doc.json.openapi).toBe('3.1.0');
     expect(doc.json).toEqual(JSON.parse(await readFile(path.join(ROOT, 'proto/openapi.json'), 'utf8')));
+  });
+
+  it('lists the extractors without a token', async () => {
+    const c = newClient();
+    const res = await c.call('GET', '/v1/extractors');
+    expect(res.status).toBe(200);
+    const available = res.json.available as { name: string; version: string; description: string }[];
+    expect(available.map((e) => e.name)).toEqual(['deepfake', 'pitch', 'tempo', 'vad']);
+    for (const e of available) {
+      expect(e.version).toMatch(/\S/);
+      expect(e.description.length).toBeGreaterThan(20);
+    }
+    expect(res.json.available[1].outputs.median_hz).toMatchObject({
+      type: 'number',
+      unit: 'Hz',
+      nullable: true,
+    });
   });
 
   it('registers, rejects a duplicate and bad payloads, and logs in', async () => {
@@ -136,6 +153,42 @@ describe('jobs', () => {
     expect(done.timings.total_ms).toBeGreaterThan(0);
     const final = await c.call('GET', `/v1/jobs/${slot.job_id}`);
     expect(final.headers.get('retry-after')).toBeNull();
+  });
+
+  it('runs the extractors chosen with the upload and refuses unknown ones, naming the valid ones', async () => {
+    const c = newClient();
+    await c.signUp();
+    const base = { filename: 'speech.wav', content_type: 'audio/wav', size_bytes: wav.length };
+    const bad = await c.call('POST', '/v1/uploads', { ...base, extractors: ['pitch', 'loudness'] });
+    expect(bad.status).toBe(400);
+    expect(bad.json.code).toBe('unknown_extractor');
+    expect(bad.json.detail).toContain('valid extractors: deepfake, pitch, tempo, vad');
+    const created = await c.call('POST', '/v1/uploads', { ...base, extractors: ['tempo', 'pitch', 'vad'] });
+    expect(created.status).toBe(201);
+    expect(created.json.extractors).toEqual(['deepfake', 'pitch', 'tempo', 'vad']);
+    expect(await ApiClient.postToS3(created.json as UploadSlot, wav, 'speech.wav', 'audio/wav')).toBe(204);
+    const job = await c.waitForJob(created.json.job_id);
+    expect(job.status).toBe('completed');
+    expect(job.extractors).toEqual(['deepfake', 'pitch', 'tempo', 'vad']);
+    const { result } = job;
+    expect(result.extractors.map((e: { name: string }) => e.name)).toEqual([
+      'deepfake',
+      'pitch',
+      'tempo',
+      'vad',
+    ]);
+    expect(Object.keys(result.features).sort()).toEqual(['pitch', 'tempo', 'vad']); // jsonb keeps no key order
+    expect(result.features.pitch.median_hz).toBeGreaterThan(60);
+    expect(result.features.pitch.median_hz).toBeLessThan(400);
+    expect(result.features.vad.speech_fraction).toBeGreaterThan(0.5);
+    for (const chunk of result.chunks.filter((ch: { score: number | null }) => ch.score !== null)) {
+      expect(Object.keys(chunk.features).sort()).toEqual(['pitch', 'tempo', 'vad']);
+    }
+    // Without a choice, the detector alone runs and the result has no features.
+    const plain = await completedJob(c);
+    const view = (await c.call('GET', `/v1/jobs/${plain.job_id}`)).json;
+    expect(view.extractors).toEqual(['deepfake']);
+    expect(view.result.features).toBeUndefined();
   });
 
   it('returns the same job for a retried Idempotency-Key and refuses its reuse with another body', async () => {

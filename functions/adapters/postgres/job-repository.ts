@@ -12,7 +12,7 @@ import type {
 const SELECT = `
 SELECT j.id, j.user_id, j.kind, j.status, f.filename, f.content_type, f.declared_bytes, f.object_key, f.stored_bytes,
        j.attempts, j.chunks_done, j.chunks_total, j.result, j.error_code, j.error_message, j.model_name,
-       j.model_version, j.timings, j.created_at, j.updated_at, j.started_at, j.finished_at
+       j.model_version, j.timings, j.extractors, j.created_at, j.updated_at, j.started_at, j.finished_at
 FROM detection_jobs j JOIN audio_files f ON f.id = j.audio_file_id`;
 
 type Row = Record<string, unknown>;
@@ -28,6 +28,7 @@ function toRecord(r: Row): JobRecord {
     declaredBytes: r.declared_bytes as number,
     objectKey: r.object_key as string,
     storedBytes: (r.stored_bytes as number | null) ?? null,
+    extractors: (r.extractors as string[] | null) ?? ['deepfake'],
     attempts: r.attempts as number,
     chunksDone: r.chunks_done as number,
     chunksTotal: (r.chunks_total as number | null) ?? null,
@@ -65,8 +66,17 @@ export class PostgresJobRepository implements JobRepository {
          INSERT INTO audio_files (id, user_id, object_key, filename, content_type, declared_bytes)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
        )
-       INSERT INTO detection_jobs (id, user_id, audio_file_id, status) SELECT $1, $2, f.id, 'awaiting_upload' FROM f`,
-      [job.id, job.userId, job.objectKey, job.filename, job.contentType, job.declaredBytes],
+       INSERT INTO detection_jobs (id, user_id, audio_file_id, status, extractors)
+       SELECT $1, $2, f.id, 'awaiting_upload', $7 FROM f`,
+      [
+        job.id,
+        job.userId,
+        job.objectKey,
+        job.filename,
+        job.contentType,
+        job.declaredBytes,
+        job.extractors ?? ['deepfake'],
+      ],
     );
     return this.reread(job.id);
   }
@@ -197,8 +207,8 @@ export class PostgresJobRepository implements JobRepository {
        )
        INSERT INTO detection_jobs (id, user_id, audio_file_id, kind, status, attempts, chunks_done, chunks_total,
                                    result, error_code, error_message, model_name, model_version, timings,
-                                   created_at, started_at, finished_at)
-       SELECT $1, $2, f.id, 'stream', $6, 1, $7, $7, $8, $9, $10, $11, $12, $13, $14, $14, now() FROM f`,
+                                   created_at, started_at, finished_at, extractors)
+       SELECT $1, $2, f.id, 'stream', $6, 1, $7, $7, $8, $9, $10, $11, $12, $13, $14, $14, now(), $15 FROM f`,
       [
         stream.id,
         stream.userId,
@@ -214,6 +224,7 @@ export class PostgresJobRepository implements JobRepository {
         result?.model.version ?? null,
         result && JSON.stringify(result.timings),
         stream.startedAt,
+        stream.extractors ?? ['deepfake'],
       ],
     );
     return this.reread(stream.id);

@@ -83,4 +83,12 @@ CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id);
 CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id, family_expires_at);
 `,
   },
+  {
+    version: 4,
+    name: 'job_extractors',
+    // The extractors a job runs (docs/extractors.md), chosen with the upload request and read by the worker.
+    sql: `
+ALTER TABLE detection_jobs ADD COLUMN extractors text[] NOT NULL DEFAULT '{deepfake}';
+`,
+  },
 ];

@@ -6,8 +6,10 @@
 import { AudioError } from '../../audio/errors.ts';
 import { planChunks } from '../../audio/chunk.ts';
 import { ingestIsolatedBlocks } from '../../audio/isolate.ts';
+import type { ExtractorCatalog } from '../extractors/catalog.ts';
+import { describeExtractors, type ExtractorName } from '../extractors/registry.ts';
 import type { InferenceQueue } from '../pipeline/inference-queue.ts';
-import { DetectionSession, type ChunkScore, type WindowStage } from '../pipeline/session.ts';
+import { DetectionSession, type ChunkScore, type Features, type WindowStage } from '../pipeline/session.ts';
 import type { Verdict, VerdictPolicy } from './verdict.ts';
 
 export type { ChunkScore } from '../pipeline/session.ts';
@@ -22,6 +24,19 @@ export interface AnalysisResult {
   model: { name: string; version: string; fixture: boolean };
   /** Files: decode_ms and inference_ms (they overlap); streams: wall_ms. */
   timings: Record<string, number>;
+  /** The extractors that ran and their versions (present when the request chose extractors). */
+  extractors?: { name: ExtractorName; version: string }[];
+  /** Per-file extractor aggregates: `features.<extractor>.<field>` (when a feature extractor ran). */
+  features?: Features;
+}
+
+/** Names and versions of the extractors a request ran, for results and manifests. */
+export function ranExtractors(
+  names: readonly ExtractorName[],
+  model: { name: string; version: string },
+): { name: ExtractorName; version: string }[] {
+  const versions = new Map(describeExtractors(model).map((e) => [e.name, e.version]));
+  return names.map((name) => ({ name, version: versions.get(name)! }));
 }
 
 export interface AnalyzeOptions {
@@ -39,8 +54,10 @@ export interface AnalyzeOptions {
   /** Aborts the analysis (worker drain): queued windows are withdrawn and decoding stops. */
   signal?: AbortSignal;
   decodeTimeLimitMs?: number;
-  /** Stages that see each raw window (extractors). */
+  /** Stages that see each raw window. */
   stages?: readonly WindowStage[];
+  /** Extractors to run (resolved names, deepfake first) and the process's catalog that builds their stage. */
+  extractors?: { names: readonly ExtractorName[]; catalog: ExtractorCatalog };
 }
 
 export const DEFAULT_VERDICT_FRACTION = 1 / 3;
@@ -61,9 +78,10 @@ export async function analyzeAudio(
   const spec = manifest.chunk;
   const t0 = performance.now();
   let decodedAt = t0;
+  const extractorStage = options.extractors?.catalog.stage(options.extractors.names);
   const session = new DetectionSession(queue, {
     chunk: spec,
-    stages: options.stages,
+    stages: [...(options.stages ?? []), ...(extractorStage ? [extractorStage] : [])],
     verdict: {
       fraction: options.verdict?.fraction ?? DEFAULT_VERDICT_FRACTION,
       thresholds: options.verdict?.thresholds ?? manifest.thresholds,
@@ -116,11 +134,19 @@ export async function analyzeAudio(
     });
     decodedAt = performance.now();
     expected = judgeable(audio.outputSamples, spec);
-    const { chunks, overall } = await session.end();
+    const { chunks, overall, features } = await session.end();
     progress();
     await reported;
     if (stopped) throw stopped;
-    if (!overall) throw new AudioError('empty_audio', 'every chunk is silent; there is no speech to judge');
+    if (!overall) {
+      const gated = chunks.some((c) => c.reason === 'no_speech');
+      throw new AudioError(
+        'empty_audio',
+        gated
+          ? 'no chunk holds enough speech to judge (every chunk is silent or below the VAD speech threshold)'
+          : 'every chunk is silent; there is no speech to judge',
+      );
+    }
     return {
       duration_s: round3(audio.durationS),
       sample_rate_in: audio.sampleRateIn,
@@ -134,6 +160,8 @@ export async function analyzeAudio(
         decode_ms: Math.round(decodedAt - t0),
         inference_ms: Math.round(performance.now() - (session.firstWindowAt ?? decodedAt)),
       },
+      ...(options.extractors ? { extractors: ranExtractors(options.extractors.names, manifest) } : {}),
+      ...(features ? { features } : {}),
     };
   } catch (error) {
     throw stopped ?? error;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AudioError } from '../../audio/errors.ts';
 import { contentFamily } from '../../audio/formats.ts';
 import { ValidationError } from '../../shared/errors.ts';
+import { extractorListSchema, resolveExtractors } from '../extractors/registry.ts';
 import type { JobRepository } from '../../ports/jobs.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import { uploadKey } from './object-key.ts';
@@ -12,6 +13,8 @@ export const uploadRequestSchema = z
     filename: z.string().min(1).max(255),
     content_type: z.string().min(1).max(100),
     size_bytes: z.number().int().positive(),
+    /** Extractors to run besides the detector (docs/extractors.md); default ["deepfake"]. */
+    extractors: extractorListSchema.optional(),
   })
   .strict();
 
@@ -34,6 +37,7 @@ export async function createUpload(deps: CreateUploadDeps, userId: string, body:
     });
   }
   const { filename, content_type: contentType, size_bytes: size } = parsed.data;
+  const extractors = resolveExtractors(parsed.data.extractors);
   if (size > deps.limits.maxUploadBytes) {
     throw new AudioError(
       'too_large',
@@ -57,10 +61,12 @@ export async function createUpload(deps: CreateUploadDeps, userId: string, body:
     contentType,
     declaredBytes: size,
     objectKey: key,
+    extractors,
   });
   return {
     job_id: job.id,
     status: job.status,
+    extractors: job.extractors,
     upload: { url: form.url, fields: form.fields, expires_at: form.expiresAt.toISOString(), max_bytes: size },
   };
 }

@@ -13,6 +13,8 @@ import type { StatusCache } from '../../ports/cache.ts';
 import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import { analyzeAudio } from '../detection/analyze.ts';
+import type { ExtractorCatalog } from '../extractors/catalog.ts';
+import { resolveExtractors } from '../extractors/registry.ts';
 import type { InferenceQueue } from '../pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../detection/verdict.ts';
 import { JobGoneError } from './errors.ts';
@@ -31,6 +33,8 @@ export interface ProcessDeps {
   resultTtlSeconds: number;
   /** Overall policy (top fraction, thresholds); defaults to the manifest's thresholds. */
   verdict?: Partial<VerdictPolicy>;
+  /** Builds the stage of the extractors each job chose (pitch, tempo, vad, the VAD gate). */
+  extractors?: ExtractorCatalog;
 }
 
 export type ProcessOutcome =
@@ -123,6 +127,9 @@ export async function processUpload(
       declaredContentType: job.contentType,
       verdict: deps.verdict,
       signal: options.signal,
+      ...(deps.extractors
+        ? { extractors: { names: resolveExtractors(job.extractors), catalog: deps.extractors } }
+        : {}),
       onProgress: async (done, total) => {
         // Progress goes to Postgres and the cache at most once a second (plus the last batch).
         if (done < total && performance.now() - lastPublish < 1000) return;

@@ -20,6 +20,8 @@ export interface JobView {
   kind: JobRecord['kind'];
   status: JobStatus;
   filename: string;
+  /** Extractors the job runs (deepfake first). */
+  extractors: string[];
   created_at: string;
   updated_at: string;
   progress: { chunks_done: number; chunks_total: number | null };
@@ -34,6 +36,7 @@ export function toView(job: JobRecord): JobView {
     kind: job.kind,
     status: job.status,
     filename: job.filename,
+    extractors: job.extractors,
     created_at: job.createdAt.toISOString(),
     updated_at: job.updatedAt.toISOString(),
     progress: { chunks_done: job.chunksDone, chunks_total: job.chunksTotal },

@@ -14,7 +14,12 @@ import { computeVerdict, type Verdict, type VerdictPolicy } from '../detection/v
 import { CancelledError } from './errors.ts';
 import type { InferenceQueue } from './inference-queue.ts';
 
-export type SkipReason = 'silence' | 'too_short';
+/** Why a chunk has no score: digital silence, a tail under `min_samples`, or too little speech (VAD gate). */
+export type SkipReason = 'silence' | 'too_short' | 'no_speech';
+
+/** Extractor outputs: `features.<extractor>.<field>` (docs/extractors.md). */
+export type FeatureValues = Record<string, number | null>;
+export type Features = Record<string, FeatureValues>;
 
 export interface ChunkScore {
   index: number;
@@ -23,12 +28,20 @@ export interface ChunkScore {
   /** P(synthetic) in [0, 1], or null when the chunk was not judged (see `reason`). */
   score: number | null;
   reason?: SkipReason;
+  /** What the chosen extractors measured on this window (absent when only the detector ran). */
+  features?: Features;
 }
 
-/** A stage that sees every window's raw (un-normalised) samples before the model does, e.g. an extractor. */
+/**
+ * A stage that sees every window's raw (un-normalised) samples before the model does, e.g. the extractors.
+ * `process` is called once per window, in window order, as the window is cut (a stage may rely on that order); it
+ * may write `chunk.features`, and set `chunk.reason` to keep the window from the model (`no_speech`).
+ */
 export interface WindowStage {
   readonly name: string;
   process(window: Window, chunk: ChunkScore): void | Promise<void>;
+  /** After the last window: per-file results (extractor aggregates). */
+  finish?(): Features | undefined;
 }
 
 export interface SessionOptions {
@@ -48,6 +61,8 @@ export interface SessionResult {
   overall: Verdict | undefined;
   /** Samples received at the model's rate. */
   samples: number;
+  /** Per-file extractor aggregates, when a stage produced any. */
+  features?: Features;
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -116,6 +131,11 @@ export class DetectionSession {
     if (this.inFlight) await new Promise<void>((resolve) => (this.drained = resolve));
     this.check();
     const chunks = this.results as ChunkScore[];
+    let features: Features | undefined;
+    for (const stage of this.options.stages ?? []) {
+      const produced = stage.finish?.();
+      if (produced) features = { ...features, ...produced };
+    }
     return {
       chunks,
       overall: computeVerdict(
@@ -123,6 +143,7 @@ export class DetectionSession {
         this.options.verdict,
       ),
       samples: this.windower.total,
+      ...(features ? { features } : {}),
     };
   }
 
@@ -173,11 +194,14 @@ export class DetectionSession {
       chunk.reason = 'too_short';
       return;
     }
-    for (const stage of this.options.stages ?? []) await stage.process(window, chunk);
+    // Every stage is handed the window now, in window order; their work may finish later.
+    const pending = (this.options.stages ?? []).map((stage) => stage.process(window, chunk));
+    if (pending.some((p) => p)) await Promise.all(pending);
     if (rms(window.samples) < SILENCE_RMS) {
       chunk.reason = 'silence';
       return;
     }
+    if (chunk.reason) return; // a stage kept it from the model (no_speech)
     const input = window.samples.slice();
     normalizeWindow(input, this.queue.manifest.normalization);
     chunk.score = round6(await this.queue.submit(this, input));

@@ -12,7 +12,10 @@ import { AudioError } from '../../audio/errors.ts';
 import { PcmStream } from '../../audio/pcm-stream.ts';
 import type { FinishedStream, JobRecord } from '../../ports/jobs.ts';
 import { getLogger } from '../../shared/logger.ts';
+import { ranExtractors } from '../detection/analyze.ts';
 import { labelFor, type VerdictPolicy } from '../detection/verdict.ts';
+import type { ExtractorCatalog } from '../extractors/catalog.ts';
+import { resolveExtractors, type ExtractorName } from '../extractors/registry.ts';
 import type { InferenceQueue } from '../pipeline/inference-queue.ts';
 import { DetectionSession, type ChunkScore } from '../pipeline/session.ts';
 import { StreamProtocolError } from './errors.ts';
@@ -42,6 +45,8 @@ export interface LiveStreamDeps {
   recordStream?: (stream: FinishedStream) => Promise<JobRecord>;
   /** Told about every recorded stream (stream.completed notifications). */
   onRecorded?: (job: JobRecord) => void | Promise<void>;
+  /** Builds the stage of the extractors a stream chose (and the VAD gate); without it only the detector runs. */
+  extractors?: ExtractorCatalog;
 }
 
 const log = getLogger('live-stream');
@@ -50,7 +55,14 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 /** Parses the client's first message; StreamProtocolError `bad_start` names what is wrong. */
 export function parseStart(raw: unknown): StartMessage {
   const parsed = startSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    try {
+      resolveExtractors(parsed.data.extractors);
+    } catch (error) {
+      throw new StreamProtocolError('bad_start', `invalid start message: ${(error as Error).message}`);
+    }
+    return parsed.data;
+  }
   const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; ');
   throw new StreamProtocolError('bad_start', `invalid start message: ${detail}`);
 }
@@ -64,6 +76,7 @@ export class LiveStream {
   private tokens: number; // audio seconds the client may still send without waiting
   private refilledAt = performance.now();
   private ended = false;
+  private readonly extractors: ExtractorName[];
 
   constructor(
     private readonly deps: LiveStreamDeps,
@@ -75,9 +88,12 @@ export class LiveStream {
     const rate = manifest.sample_rate;
     const hop = Math.round(start.hop_s * rate);
     const thresholds = deps.verdict.thresholds;
+    this.extractors = resolveExtractors(start.extractors);
+    const stage = deps.extractors?.stage(this.extractors);
     this.session = new DetectionSession(deps.queue, {
       chunk: { ...manifest.chunk, hop_samples: hop },
       verdict: deps.verdict,
+      stages: stage ? [stage] : [],
       onWindow: (chunk) => this.send(windowMessage(chunk, thresholds)),
     });
     this.pcm = new PcmStream(
@@ -92,6 +108,7 @@ export class LiveStream {
       session_id: this.id,
       window_s: manifest.chunk.window_samples / rate,
       hop_s: hop / rate,
+      extractors: this.extractors,
     };
   }
 
@@ -141,7 +158,7 @@ export class LiveStream {
   async finish(): Promise<SummaryMessage> {
     this.ended = true;
     this.pcm.end();
-    const { chunks, overall } = await this.session.end();
+    const { chunks, overall, features } = await this.session.end();
     const durationS = round3(this.pcm.durationS);
     const reason = overall ? undefined : chunks.length ? 'empty_audio' : 'too_short';
     const summary: SummaryMessage = {
@@ -151,6 +168,7 @@ export class LiveStream {
       windows: chunks.length,
       overall: overall ?? null,
       ...(reason ? { reason } : {}),
+      ...(features ? { features } : {}),
     };
     await this.record(chunks, summary);
     return summary;
@@ -176,6 +194,8 @@ export class LiveStream {
             overall: summary.overall,
             model: { name: manifest.name, version: manifest.version, fixture: manifest.fixture },
             timings: { wall_ms: Date.now() - this.startedAt.getTime() },
+            extractors: ranExtractors(this.extractors, manifest),
+            ...(summary.features ? { features: summary.features } : {}),
           },
         }
       : summary.reason === 'too_short'
@@ -189,6 +209,7 @@ export class LiveStream {
         objectKey: `streams/${this.userId}/${this.id}.wav`,
         bytes: this.pcm.bytes,
         startedAt: this.startedAt,
+        extractors: this.extractors,
         outcome: outcome instanceof AudioError ? { code: outcome.code, message: outcome.message } : outcome,
       });
       await this.deps.onRecorded?.(job);
@@ -203,7 +224,8 @@ export class LiveStream {
 
 function windowMessage(chunk: ChunkScore, thresholds: VerdictPolicy['thresholds']): WindowMessage {
   const base = { type: 'window' as const, index: chunk.index, start_s: chunk.start_s, end_s: chunk.end_s };
+  const features = chunk.features ? { features: chunk.features } : {};
   return chunk.score === null
-    ? { ...base, score: null, reason: chunk.reason }
-    : { ...base, score: chunk.score, label: labelFor(chunk.score, thresholds) };
+    ? { ...base, score: null, reason: chunk.reason, ...features }
+    : { ...base, score: chunk.score, label: labelFor(chunk.score, thresholds), ...features };
 }

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import type { Verdict, VerdictLabel } from '../detection/verdict.ts';
-import type { SkipReason } from '../pipeline/session.ts';
+import { extractorListSchema, type ExtractorName } from '../extractors/registry.ts';
+import type { Features, SkipReason } from '../pipeline/session.ts';
 
 /** Largest binary frame accepted (bytes); a larger one ends the session with `frame_too_large`. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -19,6 +20,8 @@ export const startSchema = z
     hop_s: z.number().min(0.5).max(4).default(1),
     /** Shown in the history (default "live stream"). */
     name: z.string().min(1).max(200).optional(),
+    /** Extractors to run beside the detector, as for uploads (default ["deepfake"]). */
+    extractors: extractorListSchema.optional(),
   })
   .strict();
 export type StartMessage = z.infer<typeof startSchema>;
@@ -30,6 +33,8 @@ export interface ReadyMessage {
   session_id: string;
   window_s: number;
   hop_s: number;
+  /** The extractors this stream runs (deepfake first). */
+  extractors: ExtractorName[];
 }
 
 export interface WindowMessage {
@@ -40,6 +45,8 @@ export interface WindowMessage {
   score: number | null;
   label?: VerdictLabel;
   reason?: SkipReason;
+  /** `features.<extractor>.<field>` of this window, when extractors were chosen. */
+  features?: Features;
 }
 
 export interface SummaryMessage {
@@ -51,6 +58,8 @@ export interface SummaryMessage {
   /** The same shape as a file's overall verdict; null when no window could be judged (see `reason`). */
   overall: Verdict | null;
   reason?: 'too_short' | 'empty_audio';
+  /** Whole-stream extractor aggregates, when extractors were chosen. */
+  features?: Features;
 }
 
 export interface ErrorMessage {

@@ -21,6 +21,7 @@ export class MemoryJobs implements JobRepository {
     const now = new Date();
     const record = {
       ...job,
+      extractors: [...(job.extractors ?? ['deepfake'])],
       kind: 'file' as const,
       status: 'awaiting_upload' as const,
       storedBytes: null,

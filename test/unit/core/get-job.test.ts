@@ -63,6 +63,7 @@ describe('getJob', () => {
       kind: 'file',
       status: 'awaiting_upload',
       filename: 'a.wav',
+      extractors: ['deepfake'],
       created_at: expect.any(String),
       updated_at: expect.any(String),
       progress: { chunks_done: 0, chunks_total: null },

@@ -72,6 +72,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/extractors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The extractors a request may choose (uploads, stream start, CLI), with their output schemas */
+        get: operations["listExtractors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/register": {
         parameters: {
             query?: never;
@@ -267,12 +284,14 @@ export interface components {
              */
             content_type: string;
             size_bytes: number;
+            extractors?: components["schemas"]["ExtractorNames"];
         };
         UploadSlot: {
             /** Format: uuid */
             job_id: string;
             /** @constant */
             status: "awaiting_upload";
+            extractors?: components["schemas"]["ExtractorNames"];
             upload: {
                 /** Format: uri */
                 url: string;
@@ -293,7 +312,8 @@ export interface components {
             /** @description P(synthetic); null when not judged */
             score: number | null;
             /** @enum {unknown} */
-            reason?: "silence" | "too_short";
+            reason?: "silence" | "too_short" | "no_speech";
+            features?: components["schemas"]["Features"];
         };
         Verdict: {
             /** @enum {unknown} */
@@ -318,6 +338,12 @@ export interface components {
             timings: {
                 [key: string]: number;
             };
+            /** @description the extractors that ran, with their versions */
+            extractors?: {
+                name: string;
+                version: string;
+            }[];
+            features?: components["schemas"]["Features"];
         };
         Job: {
             kind: components["schemas"]["JobKind"];
@@ -325,6 +351,7 @@ export interface components {
             id: string;
             status: components["schemas"]["JobStatus"];
             filename: string;
+            extractors: components["schemas"]["ExtractorNames"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -372,6 +399,32 @@ export interface components {
         JobList: {
             items: components["schemas"]["JobSummary"][];
             next_cursor: string | null;
+        };
+        /** @description extractor names (GET /v1/extractors); default ["deepfake"]; the detector always runs; an unknown name is 400 unknown_extractor */
+        ExtractorNames: string[];
+        /** @description features.<extractor>.<field>: per window in chunks[i].features, per file in result.features (docs/extractors.md) */
+        Features: {
+            [key: string]: {
+                [key: string]: number | null;
+            };
+        };
+        ExtractorList: {
+            available: {
+                name: string;
+                version: string;
+                /** @enum {unknown} */
+                device: "cpu" | "gpu";
+                description: string;
+                outputs: {
+                    [key: string]: {
+                        /** @constant */
+                        type: "number";
+                        unit: string;
+                        nullable: boolean;
+                        description: string;
+                    };
+                };
+            }[];
         };
         Models: {
             /** @description What POST /v1/uploads and the worker accept, so a client can refuse a file before sending it. */
@@ -504,6 +557,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Models"];
+                };
+            };
+        };
+    };
+    listExtractors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every extractor; `deepfake` always runs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtractorList"];
                 };
             };
         };
