@@ -43,6 +43,7 @@ export class StreamServer {
   private readonly perUser = new Map<string, number>();
   private draining = false;
   private watch: NodeJS.Timeout | undefined;
+  private lastShedAt = -Infinity;
   /** Sessions closed by the overload policy (bench, logs). */
   overloadClosed = 0;
 
@@ -109,24 +110,41 @@ export class StreamServer {
     }
   }
 
-  private overloaded(): boolean {
-    return this.deps.stream.queue.oldestWaitMs() > this.deps.config.maxQueueDelayMs;
+  /**
+   * The server is behind when a stream that keeps to real time has a window waiting longer than the configured
+   * delay. Streams sent faster than real time are left out: their windows wait by their own doing, and the
+   * round-robin queue already keeps them from delaying anybody else.
+   */
+  private lagging(now = performance.now()): StreamConnection[] {
+    const behind: StreamConnection[] = [];
+    for (const c of this.connections) {
+      const live = c.live;
+      if (!live || live.aheadOfClock(now)) continue;
+      if (live.oldestWaitMs(now) > this.deps.config.maxQueueDelayMs) behind.push(c);
+    }
+    return behind;
   }
 
-  /** While streams run: when windows wait too long, close the stream with the most windows waiting. */
+  private overloaded(): boolean {
+    return this.lagging().length > 0;
+  }
+
+  /**
+   * While streams run, every 200 ms: when real-time streams are behind, close the one of them with the most windows
+   * waiting (the newest on a tie: established calls are kept), with 1013; then wait maxQueueDelayMs before the next.
+   */
   private startWatch(): void {
     if (this.watch) return;
     this.watch = setInterval(() => {
-      if (!this.overloaded()) return;
-      let worst: StreamConnection | undefined;
-      let most = 0;
-      for (const c of this.connections) {
-        const queued = c.live?.queued() ?? 0;
-        if (queued > most) [worst, most] = [c, queued];
-      }
-      if (!worst) return;
+      // One stream at a time: shedding takes a while to show in the queue, so wait as long as the limit itself.
+      if (performance.now() - this.lastShedAt < this.deps.config.maxQueueDelayMs) return;
+      const behind = this.lagging();
+      if (!behind.length) return;
+      this.lastShedAt = performance.now();
+      let worst = behind[0]!;
+      for (const c of behind) if (c.live!.queued() >= worst.live!.queued()) worst = c;
       this.overloadClosed++;
-      log.warn('closing the heaviest stream: the inference queue is overloaded', { queued: most });
+      log.warn('closing a stream: real-time streams are behind', { queued: worst.live!.queued() });
       void worst.fail(new OverloadedError('the detector is overloaded; try again in a few seconds'));
     }, WATCH_MS);
     this.watch.unref();

@@ -34,8 +34,11 @@ beforeAll(async () => {
 });
 afterAll(() => detector.close());
 
-async function serve(config: Partial<ConstructorParameters<typeof StreamServer>[0]['config']> = {}) {
-  const queue = new InferenceQueue(slowed, { maxWaitMs: 0, maxBatch: 4 });
+async function serve(
+  config: Partial<ConstructorParameters<typeof StreamServer>[0]['config']> = {},
+  maxBatch = 4,
+) {
+  const queue = new InferenceQueue(slowed, { maxWaitMs: 0, maxBatch });
   const tickets = new MemoryTicketStore();
   const server = new StreamServer({
     stream: {
@@ -92,24 +95,46 @@ describe('stream server', { timeout: 60_000 }, () => {
     await stop();
   });
 
-  it('closes the stream with the most waiting windows with 1013 when the queue falls behind', async () => {
-    const { open, stop, server } = await serve({ maxQueueDelayMs: 300 });
-    slowness = 400;
+  it('when real-time streams fall behind, closes the one with the most waiting windows with 1013', async () => {
+    // One window at a time, 0.8 s each: 1.25 windows/s. The heavy stream (hop 0.5) makes 2 a second and falls
+    // behind; the light one (hop 4) waits at most a run or two, under the 2 s limit.
+    const { open, stop, server } = await serve({ maxQueueDelayMs: 2000 }, 1);
+    slowness = 800;
     const heavy = await open();
     const light = await open();
     heavy.ws.send(JSON.stringify({ type: 'start', encoding: 'f32le', hop_s: 0.5 }));
     light.ws.send(JSON.stringify({ type: 'start', encoding: 'f32le', hop_s: 4 }));
     await expect.poll(() => heavy.messages.length + light.messages.length, { timeout: 15_000 }).toBe(2);
-    const pcm = tone(12);
-    for (let i = 0; i < pcm.length; i += 64000) heavy.ws.send(pcm.subarray(i, i + 64000));
-    for (let i = 0; i < 4 * 64000; i += 64000) light.ws.send(tone(4).subarray(i, i + 64000));
+    // Both keep to real time: a quarter of a second every 250 ms.
+    const quarter = tone(1).subarray(0, 16000);
+    for (let t = 0; t < 60 && heavy.ws.readyState === WebSocket.OPEN; t++) {
+      heavy.ws.send(quarter);
+      light.ws.send(quarter);
+      await new Promise((r) => setTimeout(r, 250));
+    }
     expect(await heavy.closed).toBe(1013);
     expect(heavy.messages.at(-1)).toMatchObject({ type: 'error', code: 'overloaded' });
-    expect(server.overloadClosed).toBeGreaterThanOrEqual(1);
+    expect(server.overloadClosed).toBe(1);
     slowness = 0;
     light.ws.send(JSON.stringify({ type: 'end' }));
     expect(await light.closed).toBe(1000);
-    expect(light.messages.at(-1)).toMatchObject({ type: 'summary', windows: 1 });
+    expect(light.messages.at(-1)).toMatchObject({ type: 'summary' });
+    await stop();
+  });
+
+  it('never closes a stream for overload because it sends faster than real time', async () => {
+    const { open, stop, server } = await serve({ maxQueueDelayMs: 100 });
+    slowness = 300;
+    const fast = await open();
+    fast.ws.send(JSON.stringify({ type: 'start', encoding: 'f32le', hop_s: 0.5 }));
+    await expect.poll(() => fast.messages.length, { timeout: 15_000 }).toBe(1);
+    const pcm = tone(12);
+    for (let i = 0; i < pcm.length; i += 64000) fast.ws.send(pcm.subarray(i, i + 64000));
+    fast.ws.send(JSON.stringify({ type: 'end' }));
+    expect(await fast.closed).toBe(1000);
+    expect(fast.messages.at(-1)).toMatchObject({ type: 'summary', windows: 17 }); // starts 0, 0.5, … 8 s
+    expect(server.overloadClosed).toBe(0);
+    slowness = 0;
     await stop();
   });
 

@@ -68,10 +68,11 @@ export class InferenceQueue {
     return this.queues.get(owner)?.length ?? 0;
   }
 
-  /** How long the oldest waiting window has waited, in ms (0 when none waits). */
-  oldestWaitMs(now = performance.now()): number {
+  /** How long the oldest waiting window has waited, in ms (0 when none waits); of one caller's when given. */
+  oldestWaitMs(now = performance.now(), owner?: object): number {
     let oldest = Infinity;
-    for (const q of this.queues.values()) if (q.length) oldest = Math.min(oldest, q[0]!.enqueuedAt);
+    const queues = owner ? [this.queues.get(owner) ?? []] : this.queues.values();
+    for (const q of queues) if (q.length) oldest = Math.min(oldest, q[0]!.enqueuedAt);
     return oldest === Infinity ? 0 : now - oldest;
   }
 

@@ -73,6 +73,7 @@ export class LiveStream {
   private readonly session: DetectionSession;
   private readonly pcm: PcmStream;
   private readonly startedAt = new Date();
+  private readonly startedAtMs = performance.now();
   private tokens: number; // audio seconds the client may still send without waiting
   private refilledAt = performance.now();
   private ended = false;
@@ -117,14 +118,27 @@ export class LiveStream {
     return this.session.windows;
   }
 
-  /** Windows of this stream waiting in the shared inference queue (the overload policy's measure). */
+  /** Windows of this stream waiting in the shared inference queue. */
   queued(): number {
     return this.deps.queue.queuedFor(this.session);
   }
 
+  /** How long this stream's oldest waiting window has waited, ms. */
+  oldestWaitMs(now = performance.now()): number {
+    return this.deps.queue.oldestWaitMs(now, this.session);
+  }
+
+  /**
+   * Whether the client sends faster than real time (more than 1.25× the wall time since it started, plus 2 s):
+   * such a stream's windows wait in the queue by its own doing, which is not a sign that the server is behind.
+   */
+  aheadOfClock(now = performance.now()): boolean {
+    return this.pcm.durationS > ((now - this.startedAtMs) / 1000) * 1.25 + 2;
+  }
+
   /**
    * Takes one binary frame. Returns a promise when the transport should wait before reading more (the rate cap,
-   * or too many windows of this stream waiting for the model), else undefined. Throws AudioError on bad samples
+   * or, for a stream sent faster than real time, too many of its windows waiting for the model), else undefined. Throws AudioError on bad samples
    * (`corrupt_audio`) or past the longest stream (`too_long`).
    */
   push(frame: Uint8Array): Promise<void> | undefined {
@@ -134,7 +148,9 @@ export class LiveStream {
     const seconds =
       frame.length / ((format.encoding === 's16le' ? 2 : 4) * format.channels * format.sampleRate);
     const delayMs = this.spend(seconds);
-    const backlog = this.session.backpressure();
+    // Only a stream ahead of the clock waits for its windows: holding back one that keeps to real time would hide
+    // its lag in TCP buffers, where latency grows without bound; in the queue, the overload policy sees it.
+    const backlog = this.aheadOfClock() ? this.session.backpressure() : undefined;
     if (!delayMs && !backlog) return undefined;
     return Promise.all([backlog, delayMs && new Promise((r) => setTimeout(r, delayMs))]).then(
       () => undefined,
