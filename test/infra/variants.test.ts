@@ -1,10 +1,12 @@
 /**
  * Deployment parameters that change the shape of the stack, and the validation of parameters themselves.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readConfig } from '../../infra/lib/config.ts';
+import { readConfig, REPO_ROOT } from '../../infra/lib/config.ts';
 import { retentionFor } from '../../infra/lib/stack.ts';
 import {
   BASE_CONTEXT,
@@ -191,6 +193,14 @@ describe('context parameters', () => {
     expect(bad({ streamDeregistrationDelaySeconds: '4000' })).toThrow(
       /streamDeregistrationDelaySeconds=4000/,
     );
+  });
+
+  it('are all documented in docs/deploy.md', () => {
+    const source = readFileSync(path.join(REPO_ROOT, 'infra/lib/config.ts'), 'utf8');
+    const keys = [...source.matchAll(/c\.(?:int|string|optional|bool|list)\(\s*'(\w+)'/g)].map((m) => m[1]!);
+    expect(keys).toEqual(expect.arrayContaining(['detectorMode', 'streamDomain', 'streamTaskMemoryMiB']));
+    const guide = readFileSync(path.join(REPO_ROOT, 'docs/deploy.md'), 'utf8');
+    for (const key of keys) expect(guide, key).toContain(`\`${key}\``);
   });
 
   it('rounds log retention up to a period CloudWatch accepts', () => {
