@@ -1,11 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from './observability.ts';
+import { errorLinesMetric, notifyingAlarms } from './observability.ts';
 import type { StreamService } from './stream-service.ts';
 
 export const STREAM_ERRORS_METRIC = 'StreamErrors';
@@ -27,13 +25,7 @@ export class StreamMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: StreamMonitoringProps) {
     super(scope, id);
     const { loadBalancer, targetGroup } = props.stream.front;
-    const action = new cwActions.SnsAction(props.topic);
-    const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
-      const a = new cloudwatch.Alarm(this, name, alarmProps);
-      a.addAlarmAction(action);
-      a.addOkAction(action);
-      this.alarms.push(a);
-    };
+    const alarm = notifyingAlarms(this, props.topic, this.alarms);
     const minute = Duration.minutes(1);
     const healthy = targetGroup.metrics.healthyHostCount({ period: minute, statistic: 'Minimum' });
     alarm('NoHealthyTask', {
@@ -57,20 +49,7 @@ export class StreamMonitoring extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    new logs.MetricFilter(this, 'ErrorFilter', {
-      logGroup: props.stream.logGroup,
-      filterPattern: logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
-      metricNamespace: METRIC_NAMESPACE,
-      metricName: STREAM_ERRORS_METRIC,
-      metricValue: '1',
-      defaultValue: 0,
-    });
-    const errors = new cloudwatch.Metric({
-      namespace: METRIC_NAMESPACE,
-      metricName: STREAM_ERRORS_METRIC,
-      period: Duration.minutes(5),
-      statistic: 'Sum',
-    });
+    const errors = errorLinesMetric(this, 'ErrorFilter', props.stream.logGroup, STREAM_ERRORS_METRIC);
     alarm('Errors', {
       alarmDescription: 'RealTone: the streaming service logged errors',
       metric: errors,
