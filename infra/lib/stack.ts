@@ -16,23 +16,18 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { Api, deployedRoutes } from './api.ts';
-import {
-  FIXTURE_MODEL_MANIFEST,
-  modelManifestPresent,
-  streamPublicUrl,
-  type RealToneConfig,
-} from './config.ts';
+import { FIXTURE_MODEL_MANIFEST, modelManifestPresent, type RealToneConfig } from './config.ts';
 import { Data } from './data.ts';
 import { CpuDetector } from './detector-cpu.ts';
 import { GpuDetector } from './detector-gpu.ts';
-import { apiEnvironment, streamEnvironment, workerEnvironment } from './environment.ts';
-import { grantApi, grantStream, grantWorker } from './grants.ts';
+import { apiEnvironment, workerEnvironment } from './environment.ts';
+import { grantApi, grantWorker } from './grants.ts';
 import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
 import { AlarmTopic, Observability } from './observability.ts';
 import { StorageAndQueue } from './storage.ts';
-import { StreamMonitoring } from './stream-monitoring.ts';
-import { StreamService } from './stream-service.ts';
+import type { StreamService } from './stream-service.ts';
+import { addStreaming, warnNoStreaming } from './streaming.ts';
 import { WebApp } from './web.ts';
 
 export interface RealToneStackProps extends StackProps {
@@ -206,35 +201,19 @@ export class RealToneStack extends Stack {
     }
     grantWorker(workerPrincipal, this, config.modelS3Uri);
 
-    if (config.stream && streamSg) {
-      this.stream = new StreamService(this, 'Stream', {
-        config,
-        stream: config.stream,
-        vpc,
-        subnets: appSubnets,
-        publicSubnets: this.network.publicSubnets,
-        securityGroup: streamSg,
-        accessLogBucket: storage.accessLogBucket,
-        environment: { AWS_REGION: Aws.REGION, ...streamEnvironment(config, config.stream, refs) },
-        alarmTopic: alarms.topic,
-        logRetention,
-      });
-      grantStream(this.stream.taskRole, data, this.jwtSecret, config.modelS3Uri);
-      new CfnOutput(this, 'StreamUrl', {
-        value: streamPublicUrl(config.stream),
-        description: 'Streaming socket (point the domain at StreamLoadBalancerDns)',
-      });
-      new CfnOutput(this, 'StreamLoadBalancerDns', {
-        value: this.stream.front.loadBalancer.loadBalancerDnsName,
-        description: `CNAME or alias target for ${config.stream.domain}`,
-      });
-    } else {
-      Annotations.of(this).addWarningV2(
-        'realtone:no-stream',
-        'No -c streamDomain/-c streamCertificateArn: the streaming service, its load balancer and ' +
-          'POST /v1/stream/tickets are not deployed (docs/deploy.md, "Streaming").',
-      );
-    }
+    const streaming =
+      config.stream && streamSg
+        ? addStreaming(this, {
+            config,
+            stream: config.stream,
+            network: this.network,
+            securityGroup: streamSg,
+            refs,
+            alarmTopic: alarms.topic,
+            logRetention,
+          })
+        : warnNoStreaming(this);
+    this.stream = streaming?.service;
 
     this.migrateFunction = addSchemaMigration(this, {
       data,
@@ -258,13 +237,7 @@ export class RealToneStack extends Stack {
       oldestMessageAlarmSeconds: config.oldestMessageAlarmSeconds,
     });
 
-    if (this.stream) {
-      const monitoring = new StreamMonitoring(this, 'StreamMonitoring', {
-        stream: this.stream,
-        topic: alarms.topic,
-      });
-      this.observability.dashboard.addWidgets(...monitoring.widgets);
-    }
+    if (streaming) this.observability.dashboard.addWidgets(...streaming.widgets);
 
     new CfnOutput(this, 'UploadBucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'JobsQueueUrl', { value: storage.queue.queueUrl });

@@ -305,6 +305,12 @@ describe.each(['cpu', 'gpu'] as const)('streaming service, %s mode', (mode) => {
       );
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/stream/tickets' });
     s.template.hasOutput('StreamUrl', { Value: 'wss://stream.example.com/v1/stream' });
+    // The web app's page may open that socket (CSP connect-src), and only that one besides its own origin and S3.
+    const [headers] = Object.values(s.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    const csp = JSON.stringify(
+      headers!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy,
+    );
+    expect(csp).toMatch(/connect-src 'self' [^;]*wss:\/\/stream\.example\.com[;"]/);
     s.template.hasOutput('StreamLoadBalancerDns', {
       Value: { 'Fn::GetAtt': [ids(s).alb, 'DNSName'] },
     });
