@@ -124,7 +124,8 @@ export class StreamService extends Construct {
         subnets: props.subnets,
         cluster: this.cluster,
         instanceType: config.gpuInstanceType,
-        maxInstances: stream.maxTasks,
+        // One spare: a rolling deployment starts each new task (one GPU) before the old one leaves.
+        maxInstances: stream.maxTasks + 1,
         alarmTopic: props.alarmTopic,
       });
       this.service = new ecs.Ec2Service(this, 'Service', {

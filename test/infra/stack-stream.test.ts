@@ -367,7 +367,8 @@ describe('GPU mode', () => {
     };
     const provider = (service.CapacityProviderStrategy[0]!.CapacityProvider as { Ref: string }).Ref;
     expect(provider).toMatch(/^StreamGpuCapacity/);
-    s.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '4' });
+    // streamMaxTasks (4) plus one instance for the new task of a rolling deployment.
+    s.template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '0', MaxSize: '5' });
   });
 });
 
