@@ -210,7 +210,8 @@ const WORKER_SECTIONS = [
   'verdict',
   'extractors',
 ] as const;
-const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;
+/** Sections the stream service reads (functions/stream/main.ts); test/infra checks the stack against them. */
+export const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;
 export type ApiConfig = ConfigOf<(typeof API_SECTIONS)[number]>;
 export type StreamConfig = ConfigOf<(typeof STREAM_SECTIONS)[number]>;
 export type WorkerConfig = ConfigOf<(typeof WORKER_SECTIONS)[number]>;

@@ -7,10 +7,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROUTES } from '../../functions/api/routes.ts';
+import { ROUTES, type RouteDef } from '../../functions/api/routes.ts';
 import { runtimeFunction } from './bundling.ts';
 
 export interface ApiProps {
+  /** One function and one HTTP API route each (deployedRoutes). */
+  routes: readonly RouteDef[];
   vpc: ec2.IVpc;
   subnets: ec2.SubnetSelection;
   securityGroup: ec2.ISecurityGroup;
@@ -24,6 +26,14 @@ export interface ApiProps {
   modelManifest: string;
 }
 
+/** The route that issues stream tickets: deployed only with the streaming service it hands out. */
+export const STREAM_TICKET_HANDLER = 'stream-tickets-create';
+
+/** The routes of functions/api/routes.ts this deployment serves. */
+export function deployedRoutes(streaming: boolean): readonly RouteDef[] {
+  return ROUTES.filter((route) => streaming || route.handler !== STREAM_TICKET_HANDLER);
+}
+
 const METHODS = {
   GET: apigw.HttpMethod.GET,
   POST: apigw.HttpMethod.POST,
@@ -31,9 +41,9 @@ const METHODS = {
 } as const;
 
 /**
- * The HTTP API: one esbuild-bundled function per route of functions/api/routes.ts, all sharing one execution role
- * (they need the same rights, granted by the stack), throttled on the default stage, with JSON access logs.
- * Authentication is the API's own JWT, checked in the handlers (see the AwsSolutions-APIG4 acknowledgement).
+ * The HTTP API: one esbuild-bundled function per deployed route of functions/api/routes.ts, all sharing one
+ * execution role (they need the same rights, granted by the stack), throttled on the default stage, with JSON
+ * access logs. Authentication is the API's own JWT, checked in the handlers (see the AwsSolutions-APIG4 acknowledgement).
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -98,7 +108,7 @@ export class Api extends Construct {
       },
     });
 
-    for (const route of ROUTES) {
+    for (const route of props.routes) {
       const logGroup = new logs.LogGroup(this, `${route.handler}-logs`, {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,

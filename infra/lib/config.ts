@@ -57,7 +57,50 @@ export interface RealToneConfig {
   maxDurationSeconds: number;
   resultTtlSeconds: number;
   jwtTtlSeconds: number;
+  /** The streaming service (ECS behind an ALB); present only when streamDomain and streamCertificateArn are set. */
+  stream?: StreamDeployConfig;
 }
+
+/**
+ * The WebSocket streaming service. Both the domain and an ACM certificate for it are needed (an ALB's own DNS name
+ * cannot carry a certificate); without them the service, its load balancer and the ticket route are not deployed.
+ */
+export interface StreamDeployConfig {
+  /** Public host name of the socket (a CNAME or alias to the load balancer): wss://{domain}/v1/stream. */
+  domain: string;
+  /** ACM certificate for `domain`, in the region of the stack. */
+  certificateArn: string;
+  minTasks: number;
+  maxTasks: number;
+  /** Target of the sessions-per-task scaling policy (ALB active connections per running task). */
+  sessionsPerTask: number;
+  /** Hard cap per task (STREAM_MAX_SESSIONS): further streams are refused with too_many_sessions. */
+  maxSessionsPerTask: number;
+  /** Grace after SIGTERM (STREAM_DRAIN_SECONDS); the container's stop timeout is this plus 10 s. */
+  drainSeconds: number;
+  /** How long a task leaving the target group keeps its running streams before ECS stops it. */
+  deregistrationDelaySeconds: number;
+  /** CPU mode (Fargate): task size. */
+  taskCpu: number;
+  taskMemoryMiB: number;
+}
+
+/** The socket's public address, handed out with tickets (the API's STREAM_PUBLIC_URL). */
+export const streamPublicUrl = (stream: StreamDeployConfig): string => `wss://${stream.domain}/v1/stream`;
+
+/** Seconds between SIGTERM and SIGKILL on ECS (both launch types allow at most 120). */
+export const ECS_MAX_STOP_TIMEOUT_SECONDS = 120;
+/** Stop timeout of a stream task: the drain plus time to close the pool and exit. */
+export const STREAM_STOP_MARGIN_SECONDS = 10;
+
+/** Fargate task sizes: CPU units → [min, max, step] memory in MiB. */
+const FARGATE_MEMORY: Record<number, [number, number, number]> = {
+  1024: [2048, 8192, 1024],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
+};
 
 export const DEFAULT_MODEL_MANIFEST = 'models/realtone-wavlm-small/model.json';
 export const FIXTURE_MODEL_MANIFEST = 'test/fixtures/models/energy-fixture/model.json';
@@ -165,8 +208,64 @@ export function readConfig(node: Pick<Node, 'tryGetContext'>): RealToneConfig {
     c.problems.push(
       `workerDrainSeconds=${config.workerDrainSeconds}: in gpu mode the drain plus 15 s must fit the 120 s ECS allows between SIGTERM and SIGKILL`,
     );
+  config.stream = readStreamConfig(c);
   if (c.problems.length) throw new Error(`invalid RealTone context: ${c.problems.join('; ')}`);
   return config;
+}
+
+function readStreamConfig(c: ContextReader): StreamDeployConfig | undefined {
+  const domain = c.optional(
+    'streamDomain',
+    /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+  );
+  const certificateArn = c.optional(
+    'streamCertificateArn',
+    /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
+  );
+  if (!domain !== !certificateArn) {
+    c.problems.push(
+      'streamDomain and streamCertificateArn go together: the streaming service needs its host name and an ACM ' +
+        'certificate for it (set both, or neither to deploy without streaming)',
+    );
+    return undefined;
+  }
+  if (!domain || !certificateArn) return undefined;
+  const stream: StreamDeployConfig = {
+    domain,
+    certificateArn,
+    minTasks: c.int('streamMinTasks', 1, 1, 100),
+    maxTasks: c.int('streamMaxTasks', 4, 1, 100),
+    sessionsPerTask: c.int('streamSessionsPerTask', 50, 1, 10000),
+    maxSessionsPerTask: c.int('streamMaxSessionsPerTask', 200, 1, 100000),
+    drainSeconds: c.int(
+      'streamDrainSeconds',
+      20,
+      1,
+      ECS_MAX_STOP_TIMEOUT_SECONDS - STREAM_STOP_MARGIN_SECONDS,
+    ),
+    deregistrationDelaySeconds: c.int('streamDeregistrationDelaySeconds', 300, 0, 3600),
+    taskCpu: c.int('streamTaskCpu', 2048, 1024, 16384),
+    taskMemoryMiB: c.int('streamTaskMemoryMiB', 4096, 2048, 122880),
+  };
+  if (stream.maxTasks < stream.minTasks)
+    c.problems.push(`streamMaxTasks=${stream.maxTasks} must be at least streamMinTasks=${stream.minTasks}`);
+  if (stream.maxSessionsPerTask < stream.sessionsPerTask)
+    c.problems.push(
+      `streamMaxSessionsPerTask=${stream.maxSessionsPerTask} must be at least streamSessionsPerTask=${stream.sessionsPerTask}`,
+    );
+  const memory = FARGATE_MEMORY[stream.taskCpu];
+  if (!memory)
+    c.problems.push(`streamTaskCpu=${stream.taskCpu} must be one of ${Object.keys(FARGATE_MEMORY)}`);
+  else if (
+    stream.taskMemoryMiB < memory[0] ||
+    stream.taskMemoryMiB > memory[1] ||
+    stream.taskMemoryMiB % memory[2] !== 0
+  )
+    c.problems.push(
+      `streamTaskMemoryMiB=${stream.taskMemoryMiB} does not fit streamTaskCpu=${stream.taskCpu}: Fargate takes ` +
+        `${memory[0]}–${memory[1]} MiB in steps of ${memory[2]}`,
+    );
+  return stream;
 }
 
 /** Whether the configured model manifest is present in the checkout (the detector image copies its directory). */

@@ -1,17 +1,18 @@
 import { Arn, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
-import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { REPO_ROOT, type RealToneConfig } from './config.ts';
+import { ECS_MAX_STOP_TIMEOUT_SECONDS, REPO_ROOT, type RealToneConfig } from './config.ts';
 import { detectorImageProps } from './detector-image.ts';
+import { addGpuCapacity, serviceTaskCount } from './gpu-capacity.ts';
 
 export interface GpuDetectorProps {
   config: RealToneConfig;
@@ -23,9 +24,6 @@ export interface GpuDetectorProps {
   alarmTopic: sns.ITopic;
   logRetention: logs.RetentionDays;
 }
-
-/** Seconds ECS waits after SIGTERM before SIGKILL; ECS allows at most 120. */
-export const MAX_STOP_TIMEOUT_SECONDS = 120;
 
 /**
  * The GPU detector: the worker image on an ECS service whose tasks each hold one GPU, on an Auto Scaling group of
@@ -44,6 +42,8 @@ export class GpuDetector extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   readonly backlog: cloudwatch.MathExpression;
+  /** Tasks running (Container Insights), for the dashboard. */
+  readonly runningTasks: cloudwatch.Metric;
 
   constructor(scope: Construct, id: string, props: GpuDetectorProps) {
     super(scope, id);
@@ -54,55 +54,15 @@ export class GpuDetector extends Construct {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
 
-    const instanceSg = new ec2.SecurityGroup(this, 'InstanceSg', {
+    const { autoScalingGroup, capacityProvider } = addGpuCapacity(this, {
       vpc,
-      description: 'RealTone GPU container instances: no inbound; outbound to AWS APIs and ECR',
-      allowAllOutbound: true,
+      subnets: props.subnets,
+      cluster: this.cluster,
+      instanceType: config.gpuInstanceType,
+      maxInstances: config.maxGpuTasks,
+      alarmTopic: props.alarmTopic,
     });
-    const instanceRole = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: 'RealTone GPU container instances (ECS agent)',
-    });
-    const userData = ec2.UserData.forLinux();
-    // Tasks (awsvpc) must not reach the instance metadata service and borrow the instance role.
-    userData.addCommands('echo ECS_AWSVPC_BLOCK_IMDS=true >> /etc/ecs/ecs.config');
-    const launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
-      instanceType: new ec2.InstanceType(config.gpuInstanceType),
-      userData,
-      role: instanceRole,
-      securityGroup: instanceSg,
-      requireImdsv2: true,
-      httpPutResponseHopLimit: 1,
-      detailedMonitoring: true,
-      blockDevices: [
-        {
-          deviceName: '/dev/xvda',
-          volume: ec2.BlockDeviceVolume.ebs(80, {
-            volumeType: ec2.EbsDeviceVolumeType.GP3,
-            encrypted: true,
-            deleteOnTermination: true,
-          }),
-        },
-      ],
-    });
-    this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'GpuInstances', {
-      vpc,
-      vpcSubnets: props.subnets,
-      launchTemplate,
-      minCapacity: 0,
-      maxCapacity: config.maxGpuTasks,
-      notifications: [{ topic: props.alarmTopic, scalingEvents: autoscaling.ScalingEvents.ERRORS }],
-    });
-    const capacityProvider = new ecs.AsgCapacityProvider(this, 'GpuCapacity', {
-      autoScalingGroup: this.autoScalingGroup,
-      enableManagedScaling: true,
-      enableManagedTerminationProtection: true,
-      enableManagedDraining: true,
-      targetCapacityPercent: 100,
-      machineImageType: ecs.MachineImageType.AMAZON_LINUX_2,
-    });
-    this.cluster.addAsgCapacityProvider(capacityProvider);
+    this.autoScalingGroup = autoScalingGroup;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -129,7 +89,7 @@ export class GpuDetector extends Construct {
       networkMode: ecs.NetworkMode.AWS_VPC,
       taskRole: this.taskRole,
     });
-    const stopTimeout = Math.min(MAX_STOP_TIMEOUT_SECONDS, config.workerDrainSeconds + 15);
+    const stopTimeout = Math.min(ECS_MAX_STOP_TIMEOUT_SECONDS, config.workerDrainSeconds + 15);
     taskDefinition.addContainer('detector', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, detectorImageProps(config, 'gpu')),
       gpuCount: 1,
@@ -165,6 +125,14 @@ export class GpuDetector extends Construct {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     });
 
+    this.runningTasks = new cloudwatch.Metric({
+      namespace: 'ECS/ContainerInsights',
+      metricName: 'RunningTaskCount',
+      dimensionsMap: { ClusterName: this.cluster.clusterName, ServiceName: this.service.serviceName },
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+    });
+
     // Backlog = messages waiting + messages being processed (or waiting out a retry back-off).
     const period = Duration.minutes(1);
     this.backlog = new cloudwatch.MathExpression({
@@ -176,25 +144,12 @@ export class GpuDetector extends Construct {
       period,
       label: 'Jobs backlog (visible + in flight)',
     });
-    const target = new appscaling.ScalableTarget(this, 'TaskCount', {
-      serviceNamespace: appscaling.ServiceNamespace.ECS,
-      scalableDimension: 'ecs:service:DesiredCount',
-      resourceId: `service/${this.cluster.clusterName}/${this.service.serviceName}`,
+    const target = serviceTaskCount(this, {
+      cluster: this.cluster,
+      service: this.service,
       minCapacity: 0,
       maxCapacity: config.maxGpuTasks,
-      // The service-linked role Application Auto Scaling uses for ECS (what Ec2Service.autoScaleTaskCount uses).
-      role: iam.Role.fromRoleArn(
-        this,
-        'ScalingRole',
-        Stack.of(this).formatArn({
-          region: '',
-          service: 'iam',
-          resource: 'role/aws-service-role/ecs.application-autoscaling.amazonaws.com',
-          resourceName: 'AWSServiceRoleForApplicationAutoScaling_ECSService',
-        }),
-      ),
     });
-    target.node.addDependency(this.service);
 
     const scaleOut = new appscaling.StepScalingAction(this, 'ScaleOut', {
       scalingTarget: target,
@@ -237,21 +192,6 @@ export class GpuDetector extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     }).addAlarmAction(new cwActions.ApplicationScalingAction(scaleIn));
 
-    Validations.of(instanceRole).acknowledge(
-      {
-        id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
-        reason:
-          'Statements CDK adds for the ECS container agent (the AmazonEC2ContainerServiceforEC2Role set): the ' +
-          'agent submits container and task state changes for whatever task the scheduler places.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ECS agent statements CDK adds: ecs:Poll and ecs:StartTelemetrySession are conditioned on this ' +
-          'cluster; ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the agent’s log calls do not ' +
-          'support resource-level permissions.',
-      },
-    );
     Validations.of(taskDefinition.obtainExecutionRole()).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecr:GetAuthorizationToken does not support resource-level permissions (AWS requires *).',
@@ -267,18 +207,6 @@ export class GpuDetector extends Construct {
       reason:
         'The environment holds configuration only (names, URLs, limits, secret ARNs); secret values are ' +
         'resolved from Secrets Manager at start-up by functions/shared/secrets.ts.',
-    });
-    Validations.of(this.autoScalingGroup).acknowledge({
-      id: 'AwsSolutions-AS3',
-      reason:
-        'Only launch and termination errors are notified: routine scale-out from and scale-in to zero happens ' +
-        'with every burst of uploads and would drown the alarm topic.',
-    });
-    Validations.of(this.autoScalingGroup).acknowledge({
-      id: 'AwsSolutions-EC29',
-      reason:
-        'Instances are cattle managed by the ECS capacity provider; managed termination protection already ' +
-        'keeps instances with running tasks, and scale-to-zero must be able to terminate them.',
     });
   }
 }

@@ -18,8 +18,15 @@ export function dockerignorePatterns(): string[] {
     .filter((line) => line && !line.startsWith('#'));
 }
 
-/** Asset options for one target of the worker's Dockerfile (build context: the repository root). */
-export function detectorImageProps(config: RealToneConfig, target: 'gpu' | 'lambda') {
+/**
+ * Asset options for one target of the detector's Dockerfile (build context: the repository root): `gpu` (ECS on
+ * GPU instances: the file worker, and the streaming service in GPU mode), `cpu` (the streaming service on Fargate),
+ * `lambda` (the CPU file worker).
+ */
+export function detectorImageProps(
+  config: Pick<RealToneConfig, 'modelManifest'>,
+  target: 'gpu' | 'cpu' | 'lambda',
+) {
   return {
     file: DOCKERFILE,
     target,

@@ -61,7 +61,24 @@ export function grantWorker(role: iam.IRole, t: GrantTargets, modelS3Uri?: strin
   );
   for (const secret of [t.data.databaseSecret, t.data.cacheAuthSecret]) secret.grantRead(role);
   acknowledgeUploadPrefix(role, t.storage);
-  if (!modelS3Uri) return;
+  if (modelS3Uri) grantModelRead(role, modelS3Uri);
+}
+
+/**
+ * Streaming service: the database and cache secrets (history, tickets), the JWT key (Bearer upgrades), and the
+ * model from S3 when configured. No bucket, queue or table: a stream's audio never touches them.
+ */
+export function grantStream(
+  role: iam.IRole,
+  data: Pick<Data, 'databaseSecret' | 'cacheAuthSecret'>,
+  jwtSecret: secretsmanager.ISecret,
+  modelS3Uri?: string,
+): void {
+  for (const secret of [data.databaseSecret, data.cacheAuthSecret, jwtSecret]) secret.grantRead(role);
+  if (modelS3Uri) grantModelRead(role, modelS3Uri);
+}
+
+function grantModelRead(role: iam.IRole, modelS3Uri: string): void {
   const { bucket, prefix } = parseS3Uri(modelS3Uri);
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
@@ -72,7 +89,7 @@ export function grantWorker(role: iam.IRole, t: GrantTargets, modelS3Uri?: strin
   );
   Validations.of(role).acknowledge({
     id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket}/${prefix}*]`,
-    reason: 'The worker reads model.json and the model file it names under the configured model prefix.',
+    reason: 'The detector reads model.json and the model file it names under the configured model prefix.',
   });
 }
 

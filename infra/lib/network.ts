@@ -5,6 +5,8 @@ import { Construct } from 'constructs';
 
 export interface NetworkProps {
   natGateways: number;
+  /** Public subnets even without NAT gateways: an internet-facing load balancer lives there. */
+  publicSubnets: boolean;
   logRetention: logs.RetentionDays;
 }
 
@@ -14,11 +16,15 @@ export interface NetworkProps {
  * through an interface endpoint. Everything else the workloads call (Secrets Manager, ECR, CloudWatch Logs, ECS,
  * X-Ray) goes through the NAT gateway; with `natGateways=0` the private subnets are isolated and interface endpoints
  * for those services are created instead (no internet egress at all, at a higher fixed cost: see docs/deploy.md).
+ * The streaming service's load balancer needs public subnets; with `natGateways=0` they are created for it alone
+ * (an internet gateway, but the private subnets keep no route to it).
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   /** Subnets for Lambda functions, ECS tasks and instances, RDS, RDS Proxy and ElastiCache. */
   readonly appSubnets: ec2.SubnetSelection;
+  /** Subnets of internet-facing load balancers (present when natGateways > 0 or publicSubnets). */
+  readonly publicSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PUBLIC };
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -32,7 +38,7 @@ export class Network extends Construct {
       maxAzs: 2,
       natGateways: props.natGateways,
       subnetConfiguration: [
-        ...(props.natGateways > 0
+        ...(props.natGateways > 0 || props.publicSubnets
           ? [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false }]
           : []),
         { name: 'private', subnetType: privateType, cidrMask: 20 },

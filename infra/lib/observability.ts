@@ -12,6 +12,45 @@ import { Construct } from 'constructs';
 export const METRIC_NAMESPACE = 'RealTone';
 export const WORKER_ERRORS_METRIC = 'WorkerErrors';
 
+/** An alarm factory: each alarm tells `topic` when it fires and when it recovers, and is collected in `into`. */
+export function notifyingAlarms(
+  scope: Construct,
+  topic: sns.ITopic,
+  into: cloudwatch.Alarm[],
+): (id: string, props: cloudwatch.AlarmProps) => cloudwatch.Alarm {
+  const action = new cwActions.SnsAction(topic);
+  return (id, props) => {
+    const alarm = new cloudwatch.Alarm(scope, id, props);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+    into.push(alarm);
+    return alarm;
+  };
+}
+
+/** Counts the ERROR lines (Powertools JSON) of a log group as `metricName` (5-minute sums, RealTone namespace). */
+export function errorLinesMetric(
+  scope: Construct,
+  filterId: string,
+  logGroup: logs.ILogGroup,
+  metricName: string,
+): cloudwatch.Metric {
+  new logs.MetricFilter(scope, filterId, {
+    logGroup,
+    filterPattern: logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
+    metricNamespace: METRIC_NAMESPACE,
+    metricName,
+    metricValue: '1',
+    defaultValue: 0,
+  });
+  return new cloudwatch.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName,
+    period: Duration.minutes(5),
+    statistic: 'Sum',
+  });
+}
+
 export interface AlarmTopicProps {
   alarmEmail?: string;
 }
@@ -57,14 +96,7 @@ export class Observability extends Construct {
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
-    const action = new cwActions.SnsAction(props.topic);
-    const alarm = (name: string, alarmProps: cloudwatch.AlarmProps) => {
-      const a = new cloudwatch.Alarm(this, name, alarmProps);
-      a.addAlarmAction(action);
-      a.addOkAction(action);
-      this.alarms.push(a);
-      return a;
-    };
+    const alarm = notifyingAlarms(this, props.topic, this.alarms);
     const fiveMinutes = Duration.minutes(5);
 
     const dlqDepth = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -95,20 +127,12 @@ export class Observability extends Construct {
     });
 
     // Worker errors: every ERROR line the worker logs (Powertools JSON), in either detector mode.
-    new logs.MetricFilter(this, 'WorkerErrorFilter', {
-      logGroup: props.workerLogGroup,
-      filterPattern: logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
-      metricNamespace: METRIC_NAMESPACE,
-      metricName: WORKER_ERRORS_METRIC,
-      metricValue: '1',
-      defaultValue: 0,
-    });
-    const workerErrors = new cloudwatch.Metric({
-      namespace: METRIC_NAMESPACE,
-      metricName: WORKER_ERRORS_METRIC,
-      period: fiveMinutes,
-      statistic: 'Sum',
-    });
+    const workerErrors = errorLinesMetric(
+      this,
+      'WorkerErrorFilter',
+      props.workerLogGroup,
+      WORKER_ERRORS_METRIC,
+    );
     alarm('WorkerErrors', {
       alarmDescription: 'RealTone: the detector logged errors',
       metric: workerErrors,

@@ -3,13 +3,11 @@ import {
   Aws,
   CfnOutput,
   type CfnResource,
-  Duration,
   Stack,
   Tags,
   Validations,
   type StackProps,
 } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -17,17 +15,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { Api } from './api.ts';
-import { BUNDLED_MANIFEST_PATH } from './bundling.ts';
+import { Api, deployedRoutes } from './api.ts';
 import { FIXTURE_MODEL_MANIFEST, modelManifestPresent, type RealToneConfig } from './config.ts';
-import { DATABASE_NAME, Data } from './data.ts';
+import { Data } from './data.ts';
 import { CpuDetector } from './detector-cpu.ts';
 import { GpuDetector } from './detector-gpu.ts';
+import { apiEnvironment, workerEnvironment } from './environment.ts';
 import { grantApi, grantWorker } from './grants.ts';
 import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
 import { AlarmTopic, Observability } from './observability.ts';
 import { StorageAndQueue } from './storage.ts';
+import type { StreamService } from './stream-service.ts';
+import { addStreaming, warnNoStreaming } from './streaming.ts';
 import { WebApp } from './web.ts';
 
 export interface RealToneStackProps extends StackProps {
@@ -44,8 +44,9 @@ export function retentionFor(days: number): logs.RetentionDays {
 
 /**
  * RealTone in one stack, composed of constructs split by concern: network, data, storage and queue, API, detector
- * (GPU on ECS or CPU on Lambda, chosen with -c detectorMode), schema migration on deploy, and observability.
- * The runtime contract (environment variables) is assembled here, in one place, from functions/shared/config.ts.
+ * (GPU on ECS or CPU on Lambda, chosen with -c detectorMode), the streaming service (ECS behind an ALB, when its
+ * domain and certificate are given), schema migration on deploy, and observability. The runtime contract
+ * (environment variables) comes from environment.ts.
  */
 export class RealToneStack extends Stack {
   readonly config: RealToneConfig;
@@ -56,6 +57,7 @@ export class RealToneStack extends Stack {
   readonly web?: WebApp;
   readonly gpu?: GpuDetector;
   readonly cpu?: CpuDetector;
+  readonly stream?: StreamService;
   readonly migrateFunction: NodejsFunction;
   readonly jwtSecret: secretsmanager.Secret;
   readonly observability: Observability;
@@ -77,16 +79,23 @@ export class RealToneStack extends Stack {
       );
     }
 
-    this.network = new Network(this, 'Network', { natGateways: config.natGateways, logRetention });
+    this.network = new Network(this, 'Network', {
+      natGateways: config.natGateways,
+      publicSubnets: Boolean(config.stream),
+      logRetention,
+    });
     const { vpc, appSubnets } = this.network;
 
     const apiSg = this.clientSecurityGroup('ApiSg', 'RealTone API and migration functions');
     const workerSg = this.clientSecurityGroup('WorkerSg', 'RealTone detector (ECS tasks or Lambda)');
+    const streamSg = config.stream
+      ? this.clientSecurityGroup('StreamSg', 'RealTone streaming service tasks: inbound only from their ALB')
+      : undefined;
 
     this.data = new Data(this, 'Data', {
       vpc,
       subnets: appSubnets,
-      clients: [apiSg, workerSg],
+      clients: [apiSg, workerSg, ...(streamSg ? [streamSg] : [])],
       instanceClass: config.dbInstanceClass,
       allocatedStorageGb: config.dbAllocatedStorageGb,
       multiAz: config.dbMultiAz,
@@ -118,46 +127,12 @@ export class RealToneStack extends Stack {
     });
 
     const { data, storage } = this;
-    const common: Record<string, string> = {
-      UPLOAD_BUCKET: storage.bucket.bucketName,
-      JOBS_QUEUE_URL: storage.queue.queueUrl,
-      DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
-      DATABASE_HOST: data.proxy.endpoint,
-      DATABASE_NAME,
-      DATABASE_SSL: 'require',
-      CACHE_DRIVER: 'redis',
-      REDIS_URL: data.redisUrl,
-      REDIS_AUTH_SECRET_ARN: data.cacheAuthSecret.secretArn,
-      REDIS_KEY_PREFIX: 'rt:',
-      RESULT_TTL_SECONDS: String(config.resultTtlSeconds),
-      UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
-      MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
-      MAX_DURATION_SECONDS: String(config.maxDurationSeconds),
-      LOG_LEVEL: 'INFO',
-    };
-    this.apiEnvironment = {
-      ...common,
-      JWT_SECRET_ARN: this.jwtSecret.secretArn,
-      JWT_TTL_SECONDS: String(config.jwtTtlSeconds),
-      IDEMPOTENCY_TABLE: data.idempotencyTable.tableName,
-      MODEL_MANIFEST: BUNDLED_MANIFEST_PATH,
-      // One request at a time per execution environment; RDS Proxy multiplexes the connections.
-      DATABASE_POOL_MAX: '2',
-    };
-    this.workerEnvironment = {
-      ...common,
-      MODEL_MANIFEST: config.modelManifest,
-      ...(config.modelS3Uri ? { MODEL_S3_URI: config.modelS3Uri } : {}),
-      INFERENCE_DEVICE: config.detectorMode === 'cpu' ? 'cpu' : 'auto',
-      WORKER_CONCURRENCY: '1',
-      WORKER_MAX_ATTEMPTS: String(config.workerMaxAttempts),
-      WORKER_VISIBILITY_TIMEOUT_SECONDS: String(config.visibilityTimeoutSeconds),
-      WORKER_DRAIN_SECONDS: String(config.workerDrainSeconds),
-      DATABASE_POOL_MAX: config.detectorMode === 'cpu' ? '2' : '5',
-      POWERTOOLS_SERVICE_NAME: 'realtone-worker',
-    };
+    const refs = { storage, data, jwtSecret: this.jwtSecret };
+    this.apiEnvironment = apiEnvironment(config, refs);
+    this.workerEnvironment = workerEnvironment(config, refs);
 
     this.api = new Api(this, 'Api', {
+      routes: deployedRoutes(Boolean(config.stream)),
       vpc,
       subnets: appSubnets,
       securityGroup: apiSg,
@@ -175,6 +150,8 @@ export class RealToneStack extends Stack {
       this.web = new WebApp(this, 'Web', {
         httpApi: this.api.httpApi,
         accessLogBucket: storage.accessLogBucket,
+        // The live page opens the streaming socket on its own origin (the CSP's connect-src).
+        connectSources: config.stream ? [`wss://${config.stream.domain}`] : undefined,
       });
       // The app's pages POST uploads straight to the bucket.
       storage.bucket.addCorsRule({
@@ -224,13 +201,27 @@ export class RealToneStack extends Stack {
     }
     grantWorker(workerPrincipal, this, config.modelS3Uri);
 
+    const streaming =
+      config.stream && streamSg
+        ? addStreaming(this, {
+            config,
+            stream: config.stream,
+            network: this.network,
+            securityGroup: streamSg,
+            refs,
+            alarmTopic: alarms.topic,
+            logRetention,
+          })
+        : warnNoStreaming(this);
+    this.stream = streaming?.service;
+
     this.migrateFunction = addSchemaMigration(this, {
       data,
       vpc,
       subnets: appSubnets,
       securityGroup: apiSg,
       logRetention,
-      executeBefore: [...this.api.functions, detectorTarget],
+      executeBefore: [...this.api.functions, detectorTarget, ...(this.stream ? [this.stream.service] : [])],
     });
 
     this.observability = new Observability(this, 'Observability', {
@@ -242,20 +233,11 @@ export class RealToneStack extends Stack {
       workerLogGroup,
       detectorFunction: this.cpu?.function,
       backlog: this.gpu?.backlog,
-      runningTasks: this.gpu
-        ? new cloudwatch.Metric({
-            namespace: 'ECS/ContainerInsights',
-            metricName: 'RunningTaskCount',
-            dimensionsMap: {
-              ClusterName: this.gpu.cluster.clusterName,
-              ServiceName: this.gpu.service.serviceName,
-            },
-            period: Duration.minutes(1),
-            statistic: 'Maximum',
-          })
-        : undefined,
+      runningTasks: this.gpu?.runningTasks,
       oldestMessageAlarmSeconds: config.oldestMessageAlarmSeconds,
     });
+
+    if (streaming) this.observability.dashboard.addWidgets(...streaming.widgets);
 
     new CfnOutput(this, 'UploadBucketName', { value: storage.bucket.bucketName });
     new CfnOutput(this, 'JobsQueueUrl', { value: storage.queue.queueUrl });

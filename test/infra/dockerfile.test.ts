@@ -45,7 +45,20 @@ describe('worker Dockerfile', () => {
       expect(existsSync(path.join(REPO_ROOT, 'functions/worker', file)), file).toBe(true);
   });
 
-  it('bakes the model directory chosen at build time into both targets', () => {
+  it('has a cpu target for the streaming service on Fargate: plain Node.js, CPU-only dependencies, non-root', () => {
+    const cpu = dockerfile.slice(dockerfile.indexOf('FROM node AS cpu'), dockerfile.indexOf(' AS lambda'));
+    expect(stages.find((s) => s.name === 'cpu')?.image).toBe('node');
+    expect(cpu).toContain('COPY --from=deps-cpu /app/node_modules ./node_modules');
+    expect(cpu).toContain('COPY --from=app /app/ ./');
+    expect(cpu).toContain('INFERENCE_DEVICE=cpu');
+    expect(cpu).toContain('USER 1000:1000');
+    expect(cpu).toContain('CMD ["node", "--import", "tsx", "functions/stream/main.ts"]');
+    expect(existsSync(path.join(REPO_ROOT, 'functions/stream/main.ts'))).toBe(true);
+    // lambda stays the last stage: a plain `docker build` still builds what it built before.
+    expect(stages.at(-1)?.name).toBe('lambda');
+  });
+
+  it('bakes the model directory chosen at build time into every target', () => {
     expect(dockerfile).toMatch(/^ARG MODEL_DIR=models\/realtone-wavlm-small$/m);
     expect(dockerfile).toContain('COPY ${MODEL_DIR}/ /app/${MODEL_DIR}/');
     expect(existsSync(path.join(REPO_ROOT, FIXTURE_MODEL_MANIFEST))).toBe(true);

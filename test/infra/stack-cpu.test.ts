@@ -3,7 +3,7 @@
  * image function behind an SQS event source with partial batch responses; no ECS, no GPU instances.
  */
 import { readFileSync } from 'node:fs';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actionsOf,
@@ -129,6 +129,28 @@ describe('CPU detector', () => {
     const [triggerId] = Object.keys(s.template.findResources('Custom::Trigger'));
     const fn = s.template.toJSON().Resources[logicalId(s, s.stack.cpu!.function)];
     expect(fn.DependsOn).toContain(triggerId);
+  });
+
+  it('deploys no streaming service, load balancer or ticket route without a stream domain and certificate', () => {
+    for (const type of [
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ECS::Service',
+      'AWS::ECS::Cluster',
+    ])
+      s.template.resourceCountIs(type, 0);
+    expect(s.stack.stream).toBeUndefined();
+    const routes = Object.values(s.template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r) => r.Properties.RouteKey,
+    );
+    expect(routes).toContain('POST /v1/uploads');
+    expect(routes).not.toContain('POST /v1/stream/tickets');
+    for (const fn of Object.values(
+      s.template.findResources('AWS::Lambda::Function', {
+        Properties: { Description: Match.stringLikeRegexp('^RealTone API ') },
+      }),
+    ))
+      expect(fn.Properties.Environment.Variables).not.toHaveProperty('STREAM_PUBLIC_URL');
+    Annotations.fromStack(s.stack).hasWarning('*', Match.stringLikeRegexp('streaming service'));
   });
 
   it('has no unacknowledged cdk-nag finding', () => {

@@ -25,6 +25,12 @@ export const BASE_CONTEXT = {
   modelManifest: FIXTURE_MODEL_MANIFEST,
 };
 
+/** What turns the streaming service on: its public host name and an ACM certificate for it. */
+export const STREAM_CONTEXT = {
+  streamDomain: 'stream.example.com',
+  streamCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/0f3b8e2a-1c2d-4e5f-8a9b-0c1d2e3f4a5b',
+};
+
 export interface Synthesized {
   app: App;
   stack: RealToneStack;
@@ -106,9 +112,10 @@ export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? 
 export const resourcesOf = (s: Statement): unknown[] =>
   Array.isArray(s.Resource) ? s.Resource : [s.Resource];
 
-/** The env vars of a Lambda function resource, or of an ECS container as a name → value map. */
-export function ecsEnvironment(template: Template): Record<string, unknown> {
-  const [taskDef] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+/** The env vars of an ECS container (the first task definition, or the one with this logical id) as a map. */
+export function ecsEnvironment(template: Template, taskDefinitionId?: string): Record<string, unknown> {
+  const taskDefs = template.findResources('AWS::ECS::TaskDefinition');
+  const taskDef = taskDefinitionId ? taskDefs[taskDefinitionId] : Object.values(taskDefs)[0];
   const container = taskDef!.Properties.ContainerDefinitions[0] as {
     Environment: { Name: string; Value: unknown }[];
   };

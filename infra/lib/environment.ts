@@ -1,0 +1,97 @@
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { BUNDLED_MANIFEST_PATH } from './bundling.ts';
+import { streamPublicUrl, type RealToneConfig, type StreamDeployConfig } from './config.ts';
+import { DATABASE_NAME, type Data } from './data.ts';
+import type { StorageAndQueue } from './storage.ts';
+
+/**
+ * The runtime contract: the environment variables functions/shared/config.ts and functions/shared/secrets.ts read,
+ * per process role, assembled in one place. Secrets travel as ARNs and are resolved at start-up.
+ */
+export interface EnvironmentRefs {
+  storage: Pick<StorageAndQueue, 'bucket' | 'queue'>;
+  data: Pick<Data, 'databaseSecret' | 'proxy' | 'redisUrl' | 'cacheAuthSecret' | 'idempotencyTable'>;
+  jwtSecret: secretsmanager.ISecret;
+}
+
+/** Container port of the streaming service (STREAM_PORT), the target group's port. */
+export const STREAM_PORT = 8080;
+
+function common(config: RealToneConfig, { storage, data }: EnvironmentRefs): Record<string, string> {
+  return {
+    UPLOAD_BUCKET: storage.bucket.bucketName,
+    JOBS_QUEUE_URL: storage.queue.queueUrl,
+    DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
+    DATABASE_HOST: data.proxy.endpoint,
+    DATABASE_NAME,
+    DATABASE_SSL: 'require',
+    CACHE_DRIVER: 'redis',
+    REDIS_URL: data.redisUrl,
+    REDIS_AUTH_SECRET_ARN: data.cacheAuthSecret.secretArn,
+    // API, worker and stream share this prefix: a ticket the API stores is the one the stream service takes.
+    REDIS_KEY_PREFIX: 'rt:',
+    RESULT_TTL_SECONDS: String(config.resultTtlSeconds),
+    UPLOAD_URL_TTL_SECONDS: String(config.uploadUrlTtlSeconds),
+    MAX_UPLOAD_BYTES: String(config.maxUploadBytes),
+    MAX_DURATION_SECONDS: String(config.maxDurationSeconds),
+    LOG_LEVEL: 'INFO',
+  };
+}
+
+function model(config: RealToneConfig): Record<string, string> {
+  return {
+    MODEL_MANIFEST: config.modelManifest,
+    ...(config.modelS3Uri ? { MODEL_S3_URI: config.modelS3Uri } : {}),
+    INFERENCE_DEVICE: config.detectorMode === 'cpu' ? 'cpu' : 'auto',
+  };
+}
+
+export function apiEnvironment(config: RealToneConfig, refs: EnvironmentRefs): Record<string, string> {
+  return {
+    ...common(config, refs),
+    JWT_SECRET_ARN: refs.jwtSecret.secretArn,
+    JWT_TTL_SECONDS: String(config.jwtTtlSeconds),
+    IDEMPOTENCY_TABLE: refs.data.idempotencyTable.tableName,
+    MODEL_MANIFEST: BUNDLED_MANIFEST_PATH,
+    // One request at a time per execution environment; RDS Proxy multiplexes the connections.
+    DATABASE_POOL_MAX: '2',
+    // The ticket route hands this address out; without a stream service the route is not deployed.
+    ...(config.stream ? { STREAM_PUBLIC_URL: streamPublicUrl(config.stream) } : {}),
+  };
+}
+
+export function workerEnvironment(config: RealToneConfig, refs: EnvironmentRefs): Record<string, string> {
+  return {
+    ...common(config, refs),
+    ...model(config),
+    WORKER_CONCURRENCY: '1',
+    WORKER_MAX_ATTEMPTS: String(config.workerMaxAttempts),
+    WORKER_VISIBILITY_TIMEOUT_SECONDS: String(config.visibilityTimeoutSeconds),
+    WORKER_DRAIN_SECONDS: String(config.workerDrainSeconds),
+    DATABASE_POOL_MAX: config.detectorMode === 'cpu' ? '2' : '5',
+    POWERTOOLS_SERVICE_NAME: 'realtone-worker',
+  };
+}
+
+/**
+ * The streaming service (functions/stream/main.ts): the worker's sections (database for the history, Redis for
+ * tickets, the model), the JWT key for Bearer upgrades, and the stream limits. UPLOAD_BUCKET and JOBS_QUEUE_URL
+ * are names the shared configuration requires; the service is granted nothing on either.
+ */
+export function streamEnvironment(
+  config: RealToneConfig,
+  stream: StreamDeployConfig,
+  refs: EnvironmentRefs,
+): Record<string, string> {
+  return {
+    ...common(config, refs),
+    ...model(config),
+    JWT_SECRET_ARN: refs.jwtSecret.secretArn,
+    JWT_TTL_SECONDS: String(config.jwtTtlSeconds),
+    DATABASE_POOL_MAX: '5',
+    STREAM_PORT: String(STREAM_PORT),
+    STREAM_MAX_SESSIONS: String(stream.maxSessionsPerTask),
+    STREAM_DRAIN_SECONDS: String(stream.drainSeconds),
+    POWERTOOLS_SERVICE_NAME: 'realtone-stream',
+  };
+}
