@@ -17,6 +17,7 @@ import type { SessionConfig } from '../core/auth/sessions.ts';
 import type { TokenConfig } from '../core/auth/tokens.ts';
 import type { Check } from '../core/health/readiness.ts';
 import { createUpload } from '../core/jobs/create-upload.ts';
+import { ManifestLinks } from '../core/jobs/manifest-links.ts';
 import type { StatusCache } from '../ports/cache.ts';
 import type { TicketStore } from '../ports/tickets.ts';
 import type { ObjectStore } from '../ports/storage.ts';
@@ -31,6 +32,8 @@ export interface ApiDeps {
   /** One-time WebSocket tickets (stream and events sockets). */
   tickets: TicketStore;
   storage: ObjectStore;
+  /** Presigned manifest URLs for job views (memoised per job for half their life). */
+  manifestLinks: ManifestLinks;
   tokens: TokenConfig;
   refreshTokens: PostgresRefreshTokenRepository;
   sessions: SessionConfig;
@@ -82,6 +85,7 @@ export function apiDeps(): ApiDeps {
     cache: kv.cache,
     tickets: kv.tickets,
     storage,
+    manifestLinks: new ManifestLinks(storage, config.MANIFEST_URL_TTL_SECONDS),
     tokens: {
       secret: config.JWT_SECRET,
       ttlSeconds: config.JWT_TTL_SECONDS,

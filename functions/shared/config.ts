@@ -24,6 +24,12 @@ const sections = {
     UPLOAD_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
     S3_ENDPOINT: optionalUrl,
     UPLOAD_URL_TTL_SECONDS: int(30, 3600).default(300),
+    /** Lifetime of the presigned GET of a job's result manifest (`manifest_url`). */
+    MANIFEST_URL_TTL_SECONDS: int(30, 3600).default(300),
+  }),
+  batches: z.object({
+    /** Unfinished jobs (awaiting upload, queued, processing) a user may have before POST /v1/batches is refused. */
+    BATCH_MAX_PENDING_JOBS_PER_USER: int(1, 100000).default(300),
   }),
   queue: z.object({
     JOBS_QUEUE_URL: z.string().url(),
@@ -197,6 +203,7 @@ const API_SECTIONS = [
   'idempotency',
   'rateLimit',
   'verdict',
+  'batches',
 ] as const;
 const WORKER_SECTIONS = [
   'aws',

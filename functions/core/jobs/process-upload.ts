@@ -18,6 +18,7 @@ import { resolveExtractors } from '../extractors/registry.ts';
 import type { InferenceQueue } from '../pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../detection/verdict.ts';
 import { JobGoneError } from './errors.ts';
+import { writeJobManifest } from './job-manifest.ts';
 import { parseUploadKey } from './object-key.ts';
 import { cacheTtl, toCached } from './view.ts';
 
@@ -55,8 +56,34 @@ async function publish(deps: ProcessDeps, job: JobRecord): Promise<void> {
     );
 }
 
-async function finishFailed(deps: ProcessDeps, jobId: string, code: string, message: string, size?: number) {
-  const job = await deps.jobs.fail(jobId, code, message, size);
+function manifestDeps(deps: ProcessDeps) {
+  return { storage: deps.storage, model: deps.inference.manifest };
+}
+
+async function finishFailed(
+  deps: ProcessDeps,
+  claimed: JobRecord,
+  code: string,
+  message: string,
+  size?: number,
+) {
+  const jobId = claimed.id;
+  // The manifest of a failed job says what went wrong; it is best effort, the failure itself is what must be kept.
+  const manifestKey = await writeJobManifest(
+    manifestDeps(deps),
+    claimed,
+    { error: { code, message } },
+    {},
+    size,
+  ).catch((error: unknown) => {
+    log.warn('result manifest not written', { jobId, error: (error as Error).message });
+    return undefined;
+  });
+  const job = await deps.jobs.fail(jobId, code, message, size, manifestKey).catch(async (error: unknown) => {
+    if (error instanceof JobGoneError && manifestKey)
+      await deps.storage.delete(manifestKey).catch(() => undefined);
+    throw error;
+  });
   await publish(deps, job);
   log.info('job failed', { jobId, code });
   return { outcome: 'failed' as const, jobId, code };
@@ -82,12 +109,7 @@ export async function processUpload(
       // A worker died on the last allowed attempt; its lease has run out or will, and nobody may claim it again.
       const stale = await deps.jobs.claim(ids.jobId, deps.leaseSeconds, Number.MAX_SAFE_INTEGER);
       if (stale)
-        return finishFailed(
-          deps,
-          stale.id,
-          'attempts_exhausted',
-          `processing failed ${deps.maxAttempts} times`,
-        );
+        return finishFailed(deps, stale, 'attempts_exhausted', `processing failed ${deps.maxAttempts} times`);
     }
     return { outcome: 'ignored', jobId: ids.jobId, reason: `not_claimable:${now?.status ?? 'gone'}` };
   }
@@ -105,14 +127,13 @@ export async function processUpload(
   let storedBytes: number | undefined;
   try {
     const head = await deps.storage.head(upload.key);
-    if (!head)
-      return await finishFailed(deps, job.id, 'upload_missing', 'the uploaded object no longer exists');
+    if (!head) return await finishFailed(deps, job, 'upload_missing', 'the uploaded object no longer exists');
     storedBytes = head.size;
     if (head.size > job.declaredBytes || head.size > deps.limits.maxUploadBytes) {
       const limit = Math.min(job.declaredBytes, deps.limits.maxUploadBytes);
       return await finishFailed(
         deps,
-        job.id,
+        job,
         'too_large',
         `the upload is ${head.size} bytes; at most ${limit} were allowed`,
         head.size,
@@ -144,7 +165,14 @@ export async function processUpload(
       total_ms: Math.round(performance.now() - started),
       queue_wait_ms: Math.max(0, Math.round(job.startedAt!.getTime() - job.createdAt.getTime())),
     };
-    const done = await deps.jobs.complete(job.id, { result, storedBytes: head.size, timings });
+    const manifestKey = await writeJobManifest(manifestDeps(deps), job, { result }, timings, head.size);
+    const done = await deps.jobs
+      .complete(job.id, { result, storedBytes: head.size, timings, manifestKey })
+      .catch(async (error: unknown) => {
+        // Deleted meanwhile: the delete may have run before the manifest existed, so remove it here.
+        if (error instanceof JobGoneError) await deps.storage.delete(manifestKey).catch(() => undefined);
+        throw error;
+      });
     await publish(deps, done);
     log.info('job completed', {
       jobId: job.id,
@@ -158,7 +186,7 @@ export async function processUpload(
     const gone = { outcome: 'ignored' as const, jobId: job.id, reason: 'deleted_while_processing' };
     if (error instanceof JobGoneError) return gone;
     if (error instanceof AudioError) {
-      return finishFailed(deps, job.id, error.code, error.message, storedBytes).catch((inner: unknown) => {
+      return finishFailed(deps, job, error.code, error.message, storedBytes).catch((inner: unknown) => {
         if (inner instanceof JobGoneError) return gone;
         throw inner;
       });
@@ -167,13 +195,7 @@ export async function processUpload(
     if (!aborted && job.attempts >= deps.maxAttempts) {
       log.error('job failed on its last attempt', { jobId: job.id, error: (error as Error).message });
       const code = isRealToneError(error) ? error.code : 'processing_failed';
-      return finishFailed(
-        deps,
-        job.id,
-        code,
-        `processing failed after ${job.attempts} attempts`,
-        storedBytes,
-      );
+      return finishFailed(deps, job, code, `processing failed after ${job.attempts} attempts`, storedBytes);
     }
     await deps.jobs.release(job.id);
     const released = await deps.jobs.find(job.id);
