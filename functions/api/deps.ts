@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type pg from 'pg';
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { idempotentByKey } from '../adapters/idempotency.ts';
+import { PostgresBatchRepository } from '../adapters/postgres/batch-repository.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import { PostgresRefreshTokenRepository } from '../adapters/postgres/refresh-token-repository.ts';
 import { PostgresUserRepository } from '../adapters/postgres/user-repository.ts';
@@ -16,18 +17,21 @@ import { LoginThrottle } from '../core/auth/login-limits.ts';
 import type { SessionConfig } from '../core/auth/sessions.ts';
 import type { TokenConfig } from '../core/auth/tokens.ts';
 import type { Check } from '../core/health/readiness.ts';
+import { createBatch } from '../core/batches/create-batch.ts';
 import { createUpload } from '../core/jobs/create-upload.ts';
 import { ManifestLinks } from '../core/jobs/manifest-links.ts';
 import type { StatusCache } from '../ports/cache.ts';
 import type { TicketStore } from '../ports/tickets.ts';
 import type { ObjectStore } from '../ports/storage.ts';
 import { getApiConfig, type ApiConfig } from '../shared/config.ts';
+import { currentCorrelationId } from '../shared/correlation.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
   pool: pg.Pool;
   users: PostgresUserRepository;
   jobs: PostgresJobRepository;
+  batches: PostgresBatchRepository;
   cache: StatusCache;
   /** One-time WebSocket tickets (stream and events sockets). */
   tickets: TicketStore;
@@ -45,6 +49,7 @@ export interface ApiDeps {
     key: string,
   ) => Promise<Awaited<ReturnType<typeof createUpload>>>;
   createUpload: (userId: string, body: unknown) => ReturnType<typeof createUpload>;
+  createBatch: (userId: string, body: unknown) => ReturnType<typeof createBatch>;
   readinessChecks: Record<string, Check>;
   close(): Promise<void>;
 }
@@ -70,7 +75,9 @@ export function apiDeps(): ApiDeps {
       },
       userId,
       body,
+      currentCorrelationId(),
     );
+  const batches = new PostgresBatchRepository(pool);
   const dynamo = new DynamoDBClient({
     region: config.AWS_REGION,
     ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
@@ -82,6 +89,7 @@ export function apiDeps(): ApiDeps {
     pool,
     users: new PostgresUserRepository(pool),
     jobs,
+    batches,
     cache: kv.cache,
     tickets: kv.tickets,
     storage,
@@ -103,6 +111,21 @@ export function apiDeps(): ApiDeps {
       failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     }),
     createUpload: upload,
+    createBatch: (userId, body) =>
+      createBatch(
+        {
+          batches,
+          storage,
+          limits: {
+            maxUploadBytes: config.MAX_UPLOAD_BYTES,
+            uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
+            maxPendingJobsPerUser: config.BATCH_MAX_PENDING_JOBS_PER_USER,
+          },
+        },
+        userId,
+        body,
+        currentCorrelationId(),
+      ),
     createUploadOnce: idempotentByKey(upload, {
       table: config.IDEMPOTENCY_TABLE,
       region: config.AWS_REGION,

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
+import { withCorrelation } from '../shared/correlation.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
 import { apiDeps, type ApiDeps } from './deps.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
@@ -20,10 +21,23 @@ export function publicRoute(
 ) {
   const handler = middy<HttpEvent, HttpResult>().use(problemErrors());
   if (options.jsonBody) handler.use(httpJsonBodyParser({ disableContentTypeError: false }) as never);
-  return handler.handler(async (event, context) => {
-    await resolveSecrets();
-    return fn(event as HttpEvent & Body, apiDeps(), context);
-  });
+  return correlated(
+    handler.handler(async (event, context) => {
+      await resolveSecrets();
+      return fn(event as HttpEvent & Body, apiDeps(), context);
+    }),
+  );
+}
+
+/**
+ * Runs a route inside the request's correlation context: every log line it writes carries the request id as
+ * `correlation_id`, and a job it creates keeps that id for the worker's log lines.
+ */
+function correlated<C extends Context>(
+  route: (event: HttpEvent, context: C) => Promise<HttpResult>,
+): (event: HttpEvent, context: C) => Promise<HttpResult> {
+  return (event, context) =>
+    withCorrelation({ correlation_id: event.requestContext?.requestId }, () => route(event, context));
 }
 
 export function userRoute(
@@ -35,5 +49,7 @@ export function userRoute(
     .use({ before: () => resolveSecrets() })
     .use(requireUser(() => apiDeps().tokens));
   if (options.jsonBody) handler.use(httpJsonBodyParser({ disableContentTypeError: false }) as never);
-  return handler.handler(async (event, context) => fn(event as HttpEvent & Body, apiDeps(), context.userId));
+  return correlated(
+    handler.handler(async (event, context) => fn(event as HttpEvent & Body, apiDeps(), context.userId)),
+  );
 }

@@ -214,6 +214,15 @@ export class PostgresJobRepository implements JobRepository {
     return rows.map(toRecord);
   }
 
+  /** A batch's items in index order (the caller checked the batch belongs to the user). */
+  async listBatchItems(userId: string, batchId: string) {
+    const { rows } = await this.pool.query(
+      `${SELECT} WHERE j.batch_id = $1 AND j.user_id = $2 ORDER BY j.batch_index`,
+      [batchId, userId],
+    );
+    return rows.map(toRecord);
+  }
+
   async recordStream(stream: FinishedStream) {
     const done = 'result' in stream.outcome;
     const result = 'result' in stream.outcome ? stream.outcome.result : null;

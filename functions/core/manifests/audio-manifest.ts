@@ -22,7 +22,12 @@ export interface AudioManifestV1 {
   created_at: string;
   job: { id: string; batch_id: string | null; created_at: string } | null;
   file: { name: string; content_type: string | null; size_bytes: number | null; format: string | null };
-  audio: { duration_s: number; sample_rate_in: number; channels_in: number; sample_rate_model: number } | null;
+  audio: {
+    duration_s: number;
+    sample_rate_in: number;
+    channels_in: number;
+    sample_rate_model: number;
+  } | null;
   model: { name: string; version: string; fixture: boolean; sha256: string };
   extractors: ExtractorVersion[];
   windowing: { window_s: number; hop_s: number; min_s: number };
