@@ -58,6 +58,8 @@ export interface AnalyzeOptions {
   stages?: readonly WindowStage[];
   /** Extractors to run (resolved names, deepfake first) and the process's catalog that builds their stage. */
   extractors?: { names: readonly ExtractorName[]; catalog: ExtractorCatalog };
+  /** Whose file this is (a user id): the shared inference queue takes turns between users. */
+  group?: string;
 }
 
 export const DEFAULT_VERDICT_FRACTION = 1 / 3;
@@ -82,6 +84,7 @@ export async function analyzeAudio(
   const session = new DetectionSession(queue, {
     chunk: spec,
     stages: [...(options.stages ?? []), ...(extractorStage ? [extractorStage] : [])],
+    group: options.group,
     verdict: {
       fraction: options.verdict?.fraction ?? DEFAULT_VERDICT_FRACTION,
       thresholds: options.verdict?.thresholds ?? manifest.thresholds,

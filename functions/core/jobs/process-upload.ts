@@ -146,6 +146,7 @@ export async function processUpload(
       maxDurationS: deps.limits.maxDurationS,
       maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
       declaredContentType: job.contentType,
+      group: job.userId,
       verdict: deps.verdict,
       signal: options.signal,
       ...(deps.extractors

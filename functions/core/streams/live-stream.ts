@@ -95,6 +95,7 @@ export class LiveStream {
       chunk: { ...manifest.chunk, hop_samples: hop },
       verdict: deps.verdict,
       stages: stage ? [stage] : [],
+      group: userId,
       onWindow: (chunk) => this.send(windowMessage(chunk, thresholds)),
     });
     this.pcm = new PcmStream(
