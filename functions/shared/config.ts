@@ -135,7 +135,15 @@ const sections = {
     VAD_SPEECH_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.5),
   }),
   worker: z.object({
-    WORKER_CONCURRENCY: int(1, 16).default(1),
+    /** Jobs one worker runs at once (plus one slot kept for a user with nothing running, when scheduling fairly). */
+    WORKER_CONCURRENCY: int(1, 16).default(2),
+    /** Fair scheduling between users (functions/worker/fair-source.ts); off gives plain queue order. */
+    WORKER_FAIR_SCHEDULING: z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
+    /** Messages a worker holds per user while they wait for a slot; the rest are deferred. */
+    WORKER_HELD_PER_USER: int(1, 100).default(2),
     WORKER_MAX_ATTEMPTS: int(1, 20).default(3),
     WORKER_VISIBILITY_TIMEOUT_SECONDS: int(10, 43200).default(120),
     WORKER_DRAIN_SECONDS: int(1, 600).default(25),
