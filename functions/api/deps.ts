@@ -23,6 +23,7 @@ import { ManifestLinks } from '../core/jobs/manifest-links.ts';
 import type { StatusCache } from '../ports/cache.ts';
 import type { TicketStore } from '../ports/tickets.ts';
 import type { ObjectStore } from '../ports/storage.ts';
+import { processMetrics } from '../adapters/metrics-factory.ts';
 import { getApiConfig, type ApiConfig } from '../shared/config.ts';
 import { currentCorrelationId } from '../shared/correlation.ts';
 
@@ -63,8 +64,9 @@ export function apiDeps(): ApiDeps {
   const kv = keyValueFromConfig(config);
   const storage = objectStoreFromConfig(config);
   const jobs = new PostgresJobRepository(pool);
-  const upload = (userId: string, body: unknown) =>
-    createUpload(
+  const { metrics } = processMetrics(config);
+  const upload = async (userId: string, body: unknown) => {
+    const created = await createUpload(
       {
         jobs,
         storage,
@@ -77,6 +79,9 @@ export function apiDeps(): ApiDeps {
       body,
       currentCorrelationId(),
     );
+    metrics.increment('realtone_uploads_created_total', { origin: 'upload' });
+    return created;
+  };
   const batches = new PostgresBatchRepository(pool);
   const dynamo = new DynamoDBClient({
     region: config.AWS_REGION,
@@ -111,8 +116,8 @@ export function apiDeps(): ApiDeps {
       failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     }),
     createUpload: upload,
-    createBatch: (userId, body) =>
-      createBatch(
+    createBatch: async (userId, body) => {
+      const created = await createBatch(
         {
           batches,
           storage,
@@ -125,7 +130,10 @@ export function apiDeps(): ApiDeps {
         userId,
         body,
         currentCorrelationId(),
-      ),
+      );
+      metrics.increment('realtone_uploads_created_total', { origin: 'batch' }, created.items.length);
+      return created;
+    },
     createUploadOnce: idempotentByKey(upload, {
       table: config.IDEMPOTENCY_TABLE,
       region: config.AWS_REGION,

@@ -27,6 +27,20 @@ const sections = {
     /** Lifetime of the presigned GET of a job's result manifest (`manifest_url`). */
     MANIFEST_URL_TTL_SECONDS: int(30, 3600).default(300),
   }),
+  metrics: z.object({
+    /** Port of the containers' Prometheus endpoint (GET /metrics), apart from the API and stream ports; 0 = any. */
+    METRICS_PORT: int(0, 65535).default(9464),
+    /** Address it listens on: 127.0.0.1 locally; the containers in AWS listen on 0.0.0.0 (inside the VPC). */
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Also write every metric as CloudWatch EMF to stdout (the containers in AWS, for the dashboard). */
+    METRICS_EMF: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    /** Set by the Lambda runtime: metrics then go out as EMF only (a Lambda has no port to scrape). */
+    AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).optional(),
+    POWERTOOLS_SERVICE_NAME: z.string().min(1).default('realtone'),
+  }),
   batches: z.object({
     /** Unfinished jobs (awaiting upload, queued, processing) a user may have before POST /v1/batches is refused. */
     BATCH_MAX_PENDING_JOBS_PER_USER: int(1, 100000).default(300),
@@ -212,6 +226,7 @@ const API_SECTIONS = [
   'rateLimit',
   'verdict',
   'batches',
+  'metrics',
 ] as const;
 const WORKER_SECTIONS = [
   'aws',
@@ -224,6 +239,7 @@ const WORKER_SECTIONS = [
   'worker',
   'verdict',
   'extractors',
+  'metrics',
 ] as const;
 /** Sections the stream service reads (functions/stream/main.ts); test/infra checks the stack against them. */
 export const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;

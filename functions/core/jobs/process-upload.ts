@@ -7,10 +7,12 @@
  * attempt, and after `maxAttempts` end it `failed`; nothing is left in `processing` except under a live lease.
  */
 import { AudioError } from '../../audio/errors.ts';
+import { withCorrelation } from '../../shared/correlation.ts';
 import { getLogger } from '../../shared/logger.ts';
 import { isRealToneError } from '../../shared/errors.ts';
 import type { StatusCache } from '../../ports/cache.ts';
 import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
+import { NO_METRICS, type Metrics } from '../../ports/metrics.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import { analyzeAudio } from '../detection/analyze.ts';
 import type { ExtractorCatalog } from '../extractors/catalog.ts';
@@ -19,6 +21,7 @@ import type { InferenceQueue } from '../pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../detection/verdict.ts';
 import { JobGoneError } from './errors.ts';
 import { writeJobManifest } from './job-manifest.ts';
+import { recordOutcome, recordQueued, recordStage, timedDownload } from './job-telemetry.ts';
 import { parseUploadKey } from './object-key.ts';
 import { cacheTtl, toCached } from './view.ts';
 
@@ -36,6 +39,8 @@ export interface ProcessDeps {
   verdict?: Partial<VerdictPolicy>;
   /** Builds the stage of the extractors each job chose (pitch, tempo, vad, the VAD gate). */
   extractors?: ExtractorCatalog;
+  /** Stage latencies, outcomes, time spent queued (default: recorded nowhere). */
+  metrics?: Metrics;
 }
 
 export type ProcessOutcome =
@@ -89,10 +94,12 @@ async function finishFailed(
   return { outcome: 'failed' as const, jobId, code };
 }
 
+type ProcessOptions = { signal?: AbortSignal; heartbeat?: () => Promise<void> };
+
 export async function processUpload(
   deps: ProcessDeps,
   upload: { key: string },
-  options: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {},
+  options: ProcessOptions = {},
 ): Promise<ProcessOutcome> {
   const ids = parseUploadKey(upload.key);
   if (!ids) return { outcome: 'ignored', reason: 'not_an_upload_key' };
@@ -101,6 +108,33 @@ export async function processUpload(
     return { outcome: 'ignored', jobId: ids.jobId, reason: 'unknown_job' };
   if (existing.objectKey !== upload.key)
     return { outcome: 'ignored', jobId: ids.jobId, reason: 'foreign_key' };
+  // Every log line from here on carries the id of the request that created the job, and the job's id.
+  const correlation = {
+    correlation_id: existing.correlationId ?? existing.id,
+    job_id: existing.id,
+    ...(existing.batchId ? { batch_id: existing.batchId } : {}),
+  };
+  const metrics = deps.metrics ?? NO_METRICS;
+  metrics.set('realtone_jobs_running', ++running);
+  try {
+    const outcome = await withCorrelation(correlation, () => processJob(deps, upload, ids, options));
+    recordOutcome(metrics, outcome);
+    return outcome;
+  } finally {
+    metrics.set('realtone_jobs_running', --running);
+  }
+}
+
+/** File jobs this process is running (the realtone_jobs_running gauge). */
+let running = 0;
+
+async function processJob(
+  deps: ProcessDeps,
+  upload: { key: string },
+  ids: { jobId: string },
+  options: ProcessOptions,
+): Promise<ProcessOutcome> {
+  const metrics = deps.metrics ?? NO_METRICS;
 
   const job = await deps.jobs.claim(ids.jobId, deps.leaseSeconds, deps.maxAttempts);
   if (!job) {
@@ -114,6 +148,7 @@ export async function processUpload(
     return { outcome: 'ignored', jobId: ids.jobId, reason: `not_claimable:${now?.status ?? 'gone'}` };
   }
   await publish(deps, job);
+  const queueWaitMs = recordQueued(metrics, job);
 
   const heartbeat = setInterval(
     () => {
@@ -139,7 +174,10 @@ export async function processUpload(
         head.size,
       );
     }
-    const source = await deps.storage.read(upload.key);
+    const readStarted = performance.now();
+    const source = timedDownload(await deps.storage.read(upload.key), readStarted, (ms) =>
+      recordStage(metrics, 'download', ms),
+    );
     const downloadedAt = performance.now();
     let lastPublish = 0;
     const result = await analyzeAudio(source, deps.inference, {
@@ -164,8 +202,11 @@ export async function processUpload(
       ...result.timings,
       first_byte_ms: Math.round(downloadedAt - started),
       total_ms: Math.round(performance.now() - started),
-      queue_wait_ms: Math.max(0, Math.round(job.startedAt!.getTime() - job.createdAt.getTime())),
+      queue_wait_ms: Math.round(queueWaitMs),
     };
+    recordStage(metrics, 'decode', result.timings.decode_ms ?? 0);
+    recordStage(metrics, 'inference', result.timings.inference_ms ?? 0);
+    const writeStarted = performance.now();
     const manifestKey = await writeJobManifest(manifestDeps(deps), job, { result }, timings, head.size);
     const done = await deps.jobs
       .complete(job.id, { result, storedBytes: head.size, timings, manifestKey })
@@ -175,6 +216,7 @@ export async function processUpload(
         throw error;
       });
     await publish(deps, done);
+    recordStage(metrics, 'write', performance.now() - writeStarted);
     log.info('job completed', {
       jobId: job.id,
       chunks: result.chunks.length,

@@ -18,6 +18,8 @@ export interface InferenceQueueOptions {
   maxBatch?: number;
   /** Longest a window waits for others to share its batch when the model is idle, in ms (default 5). */
   maxWaitMs?: number;
+  /** Told after each model run: how many windows it scored and how long it took (metrics). */
+  onBatch?: (windows: number, ms: number) => void;
 }
 
 interface Pending {
@@ -51,6 +53,7 @@ export class InferenceQueue {
   private readonly batch: Float32Array;
   private readonly window: number;
   private idleWaiters: (() => void)[] = [];
+  private readonly onBatch: InferenceQueueOptions['onBatch'];
 
   constructor(
     readonly detector: Detector,
@@ -58,6 +61,7 @@ export class InferenceQueue {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? detector.manifest.batch_size);
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 5);
+    this.onBatch = options.onBatch;
     this.window = detector.manifest.input.shape[1];
     this.batch = new Float32Array(this.maxBatch * this.window);
   }
@@ -188,7 +192,9 @@ export class InferenceQueue {
     } finally {
       this.stats.batches++;
       this.stats.windows += taken.length;
-      this.stats.busyMs += performance.now() - started;
+      const ms = performance.now() - started;
+      this.stats.busyMs += ms;
+      this.onBatch?.(taken.length, ms);
       this.running = undefined;
       if (this.queued) {
         // Everything that arrived during the run goes now: it has waited a whole batch already.
