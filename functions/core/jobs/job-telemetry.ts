@@ -9,7 +9,7 @@ export type Outcome = { outcome: 'completed' | 'failed' | 'ignored' | 'retry'; c
 
 export function recordOutcome(metrics: Metrics, outcome: Outcome): void {
   const name = outcome.outcome === 'retry' ? 'retried' : outcome.outcome;
-  metrics.increment('realtone_jobs_total', { outcome: name, code: outcome.code ?? '' });
+  metrics.increment('realtone_jobs_total', { outcome: name, code: outcome.code ?? 'none' });
 }
 
 export function recordStage(metrics: Metrics, stage: string, ms: number): void {
