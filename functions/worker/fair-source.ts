@@ -5,8 +5,9 @@
  * - **looks ahead**: a pull loop keeps receiving while the worker is busy, holding at most `perOwner` messages per
  *   user (their visibility is extended while held);
  * - **defers a user's excess**: a message of a user who already has `perOwner` messages held is sent back to the
- *   end of the queue with a delay (re-sent, so its receive count does not grow towards the dead-letter queue),
- *   spaced by how long this worker takes per job, so that it returns about when a slot would be free for it;
+ *   end of the queue with a delay (re-sent, so its receive count does not grow towards the dead-letter queue).
+ *   A user's deferred messages are spaced one job time apart (a little less, so the worker never waits for them),
+ *   after the last one already deferred: they come back as a steady stream at the pace this worker runs jobs;
  * - **picks fairly**: each of the worker's loops is handed the held message whose user has the fewest jobs
  *   running here, oldest first;
  * - **keeps a slot for newcomers**: `slots` jobs run at once, plus one more for a user who has none running, so
@@ -39,7 +40,7 @@ export interface FairSourceOptions {
   holdSeconds: number;
   /** Called once per message when it is first held (e.g. to mark its job queued). */
   onArrival?: (message: QueueMessage) => void;
-  /** Longest deferral, seconds (default 60). */
+  /** Longest deferral, seconds (default 900, SQS's maximum). */
   maxDeferSeconds?: number;
 }
 
@@ -57,7 +58,8 @@ export class FairMessageSource implements MessageSource {
   private readonly heldBy = new Map<string, number>();
   private readonly running = new Map<string, number>();
   private readonly started = new Map<QueueMessage, { owner: string; at: number }>();
-  private readonly deferredUntil = new Map<string, number[]>();
+  /** Per user, when the latest of their deferred messages comes back (ms). */
+  private readonly lastDue = new Map<string, number>();
   private readonly waiters: (() => void)[] = [];
   private readonly signals = new WeakSet<AbortSignal>();
   private readonly pulling = new AbortController();
@@ -228,27 +230,23 @@ export class FairMessageSource implements MessageSource {
   }
 
   /**
-   * How long to defer one more of `owner`'s messages: the k-th of them still pending comes back about when this
-   * worker will have run k more of their jobs, so a long batch is re-read a few times rather than churned.
+   * How long to defer one more of `owner`'s messages: one job time (over the slots, and 20 % early) after the
+   * latest of their messages already deferred, so a long batch comes back as a steady stream at the pace the worker
+   * takes it, each message re-read about once, and no slot waits for a message still sleeping in the queue.
    */
   private deferral(owner: string): number {
     const now = Date.now();
-    const pending = (this.deferredUntil.get(owner) ?? []).filter((t) => t > now);
-    const slots = Math.max(1, this.options.slots);
-    const seconds = Math.min(
-      this.options.maxDeferSeconds ?? 60,
-      Math.max(1, Math.ceil(((pending.length + 1) * this.jobSeconds) / slots)),
-    );
-    pending.push(now + seconds * 1000);
-    this.deferredUntil.set(owner, pending);
+    const spacing = (0.8 * this.jobSeconds * 1000) / Math.max(1, this.options.slots);
+    const due = Math.max(now, this.lastDue.get(owner) ?? now) + spacing;
+    const seconds = Math.min(this.options.maxDeferSeconds ?? 900, Math.max(1, Math.ceil((due - now) / 1000)));
+    this.lastDue.set(owner, Math.min(due, now + seconds * 1000));
     return seconds;
   }
 
   /** Keeps held messages invisible while they wait for a slot. */
   private keepHeld(): void {
     const now = Date.now();
-    for (const [owner, times] of this.deferredUntil)
-      if (times.every((t) => t <= now)) this.deferredUntil.delete(owner);
+    for (const [owner, due] of this.lastDue) if (due <= now) this.lastDue.delete(owner);
     const every = (this.options.holdSeconds * 1000) / 3;
     for (const h of this.held) {
       if (now - h.extendedAt < every) continue;
