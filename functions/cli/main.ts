@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { analyzeAudio, type AnalysisResult } from '../core/detection/analyze.ts';
+import { analyzeAudio, ranExtractors, type AnalysisResult } from '../core/detection/analyze.ts';
 import type { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import { resolveExtractors, type ExtractorName } from '../core/extractors/registry.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
@@ -159,7 +159,11 @@ export async function main(argv: string[]): Promise<number> {
   const inference = new InferenceQueue(detector, queueOptions);
   let manifests: ManifestWriter | undefined;
   if (parsed.values.manifest !== undefined) {
-    manifests = new ManifestWriter(parsed.values.manifest, detector.manifest);
+    manifests = new ManifestWriter(
+      parsed.values.manifest,
+      detector.manifest,
+      ranExtractors(names, detector.manifest),
+    );
     try {
       await manifests.prepare();
     } catch (error) {

@@ -5,7 +5,7 @@
  */
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { buildManifest, serializeManifest } from '../core/manifests/audio-manifest.ts';
+import { buildManifest, serializeManifest, type ExtractorVersion } from '../core/manifests/audio-manifest.ts';
 import type { AnalysisResult } from '../core/detection/analyze.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
 
@@ -15,6 +15,8 @@ export class ManifestWriter {
   constructor(
     private readonly dir: string,
     private readonly model: ModelManifest,
+    /** The extractors chosen on the command line, for the manifests of files that failed. */
+    private readonly extractors: readonly ExtractorVersion[],
   ) {}
 
   async prepare(): Promise<void> {
@@ -42,6 +44,7 @@ export class ManifestWriter {
     const manifest = buildManifest({
       component: 'cli',
       model: this.model,
+      extractors: this.extractors,
       file: { name: path.basename(file), sizeBytes: size },
       outcome,
       timings: 'result' in outcome ? { ...outcome.result.timings, ...timings } : timings,

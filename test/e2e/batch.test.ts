@@ -54,6 +54,7 @@ describe('a batch of 20 files', () => {
       i === 7 ? 'audio/corrupt-truncated.wav' : i % 2 ? 'e2e/speech-6.2s.mp3' : 'e2e/speech-9.5s.wav',
     );
     const created = await client.call('POST', '/v1/batches', {
+      extractors: ['deepfake', 'pitch'],
       items: names.map((name, i) => ({
         filename: `${i}-${path.basename(name)}`,
         content_type: files[name]!.type,
@@ -110,6 +111,9 @@ describe('a batch of 20 files', () => {
           version: job.result.model.version,
         });
         expect(manifest.timings).toEqual(job.timings);
+        expect(manifest.features).toEqual(job.result.features);
+        expect(manifest.extractors).toEqual(job.result.extractors);
+        expect(manifest.extractors.map((e: { name: string }) => e.name)).toEqual(['deepfake', 'pitch']);
         scored += job.result.chunks.filter((c: { score: number | null }) => c.score !== null).length;
       } else {
         expect(manifest).toMatchObject({ error: job.error, chunks: [], overall: null, audio: null });

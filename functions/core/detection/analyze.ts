@@ -60,6 +60,8 @@ export interface AnalyzeOptions {
   extractors?: { names: readonly ExtractorName[]; catalog: ExtractorCatalog };
   /** Whose file this is (a user id): the shared inference queue takes turns between users. */
   group?: string;
+  /** Told how long each extractor took on each window, ms (stage latency metrics). */
+  onExtractorTime?: (name: ExtractorName, ms: number) => void;
 }
 
 export const DEFAULT_VERDICT_FRACTION = 1 / 3;
@@ -80,7 +82,7 @@ export async function analyzeAudio(
   const spec = manifest.chunk;
   const t0 = performance.now();
   let decodedAt = t0;
-  const extractorStage = options.extractors?.catalog.stage(options.extractors.names);
+  const extractorStage = options.extractors?.catalog.stage(options.extractors.names, options.onExtractorTime);
   const session = new DetectionSession(queue, {
     chunk: spec,
     stages: [...(options.stages ?? []), ...(extractorStage ? [extractorStage] : [])],

@@ -1,14 +1,14 @@
 import type { JobRecord } from '../../ports/jobs.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import type { ModelManifest } from '../../inference/manifest.ts';
-import type { AnalysisResult } from '../detection/analyze.ts';
-import { buildManifest, serializeManifest, type ExtractorVersion } from '../manifests/audio-manifest.ts';
+import { ranExtractors, type AnalysisResult } from '../detection/analyze.ts';
+import { resolveExtractors } from '../extractors/registry.ts';
+import { buildManifest, serializeManifest } from '../manifests/audio-manifest.ts';
 import { resultKey } from './object-key.ts';
 
 export interface JobManifestDeps {
   storage: Pick<ObjectStore, 'put' | 'delete'>;
   model: ModelManifest;
-  extractors?: readonly ExtractorVersion[];
 }
 
 /**
@@ -26,7 +26,7 @@ export async function writeJobManifest(
   const manifest = buildManifest({
     component: 'worker',
     model: deps.model,
-    extractors: deps.extractors,
+    extractors: ranExtractors(resolveExtractors(job.extractors), deps.model),
     job: { id: job.id, batchId: job.batchId, createdAt: job.createdAt },
     file: { name: job.filename, contentType: job.contentType, sizeBytes },
     outcome,

@@ -180,11 +180,13 @@ async function processJob(
     );
     const downloadedAt = performance.now();
     let lastPublish = 0;
+    const extractorMs = new Map<string, number>();
     const result = await analyzeAudio(source, deps.inference, {
       maxDurationS: deps.limits.maxDurationS,
       maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
       declaredContentType: job.contentType,
       group: job.userId,
+      onExtractorTime: (name, ms) => extractorMs.set(name, (extractorMs.get(name) ?? 0) + ms),
       verdict: deps.verdict,
       signal: options.signal,
       ...(deps.extractors
@@ -206,6 +208,8 @@ async function processJob(
     };
     recordStage(metrics, 'decode', result.timings.decode_ms ?? 0);
     recordStage(metrics, 'inference', result.timings.inference_ms ?? 0);
+    // Each extractor's time over the whole file (window by window, summed), as one observation per job.
+    for (const [name, ms] of extractorMs) recordStage(metrics, `extractor:${name}`, ms);
     const writeStarted = performance.now();
     const manifestKey = await writeJobManifest(manifestDeps(deps), job, { result }, timings, head.size);
     const done = await deps.jobs

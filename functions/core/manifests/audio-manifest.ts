@@ -41,7 +41,10 @@ export interface AudioManifestV1 {
 export interface ManifestInput {
   component: 'worker' | 'cli';
   model: ModelManifest;
-  /** Extractors that ran, besides the detector itself (which is always listed, with the model's version). */
+  /**
+   * The extractors the request chose, with their versions, when the result does not say (a failed file); a
+   * result's own list wins. Without either, the detector alone, with the model's version.
+   */
   extractors?: readonly ExtractorVersion[];
   job?: { id: string; batchId: string | null; createdAt: Date };
   file: { name: string; contentType?: string; sizeBytes?: number };
@@ -56,7 +59,7 @@ export function buildManifest(input: ManifestInput): AudioManifestV1 {
   const { model } = input;
   const result = 'result' in input.outcome ? input.outcome.result : undefined;
   const error = 'error' in input.outcome ? input.outcome.error : null;
-  const features = (result as { features?: Record<string, unknown> } | undefined)?.features ?? null;
+  const features = result?.features ?? null;
   return {
     schema: MANIFEST_SCHEMA,
     status: result ? 'completed' : 'failed',
@@ -81,8 +84,7 @@ export function buildManifest(input: ManifestInput): AudioManifestV1 {
       : null,
     model: { name: model.name, version: model.version, fixture: model.fixture, sha256: model.sha256 },
     extractors: [
-      { name: 'deepfake', version: model.version },
-      ...(input.extractors ?? []).filter((e) => e.name !== 'deepfake'),
+      ...(result?.extractors ?? input.extractors ?? [{ name: 'deepfake', version: model.version }]),
     ],
     windowing: {
       window_s: seconds(model.chunk.window_samples, model.sample_rate),

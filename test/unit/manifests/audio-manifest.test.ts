@@ -74,6 +74,28 @@ describe('audio_manifest_v1', () => {
     expect(bad.error).toEqual(lines[1].error);
   });
 
+  it('carries the chosen extractors with their versions and their features, per file and per chunk', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'realtone-manifests-'));
+    dirs.push(dir);
+    const out = await cli([
+      '--extractors',
+      'pitch,tempo',
+      '--manifest',
+      dir,
+      'test/fixtures/e2e/speech-9.5s.wav',
+    ]);
+    const line = JSON.parse(out.stdout.trim());
+    const doc = JSON.parse(await readFile(path.join(dir, 'speech-9.5s.wav.json'), 'utf8'));
+    expect(valid(doc)).toBe(true);
+    expect(doc.extractors.map((e: { name: string }) => e.name)).toEqual(['deepfake', 'pitch', 'tempo']);
+    expect(doc.extractors.every((e: { version: string }) => e.version.length > 0)).toBe(true);
+    expect(doc.features).toEqual(line.features);
+    expect(doc.features.pitch.median_hz).toEqual(expect.any(Number));
+    expect(doc.chunks.map((c: { features: unknown }) => c.features)).toEqual(
+      line.chunks.map((c: { features: unknown }) => c.features),
+    );
+  });
+
   it('a failed worker job’s manifest is valid too, and the schema refuses a wrong one', async () => {
     const { manifest: model } = await loadManifest(MODEL);
     const doc = buildManifest({
