@@ -6,8 +6,8 @@
  *   user (their visibility is extended while held);
  * - **defers a user's excess**: a message of a user who already has `perOwner` messages held is sent back to the
  *   end of the queue with a delay (re-sent, so its receive count does not grow towards the dead-letter queue).
- *   A user's deferred messages are spaced one job time apart (a little less, so the worker never waits for them),
- *   after the last one already deferred: they come back as a steady stream at the pace this worker runs jobs;
+ *   A user's deferred messages are spaced half a job time apart (over the slots), after the last one already
+ *   deferred: they come back as a steady stream, a little faster than this worker runs jobs, so no slot waits;
  * - **picks fairly**: each of the worker's loops is handed the held message whose user has the fewest jobs
  *   running here, oldest first;
  * - **keeps a slot for newcomers**: `slots` jobs run at once, plus one more for a user who has none running, so
@@ -230,13 +230,13 @@ export class FairMessageSource implements MessageSource {
   }
 
   /**
-   * How long to defer one more of `owner`'s messages: one job time (over the slots, and 20 % early) after the
+   * How long to defer one more of `owner`'s messages: half a job time (over the slots) after the
    * latest of their messages already deferred, so a long batch comes back as a steady stream at the pace the worker
    * takes it, each message re-read about once, and no slot waits for a message still sleeping in the queue.
    */
   private deferral(owner: string): number {
     const now = Date.now();
-    const spacing = (0.8 * this.jobSeconds * 1000) / Math.max(1, this.options.slots);
+    const spacing = (0.5 * this.jobSeconds * 1000) / Math.max(1, this.options.slots);
     const due = Math.max(now, this.lastDue.get(owner) ?? now) + spacing;
     const seconds = Math.min(this.options.maxDeferSeconds ?? 900, Math.max(1, Math.ceil((due - now) / 1000)));
     this.lastDue.set(owner, Math.min(due, now + seconds * 1000));
