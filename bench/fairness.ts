@@ -7,25 +7,16 @@
  *   npm run bench:fairness
  *   BENCH_ITEMS=100 BENCH_SECONDS=30 BENCH_SINGLES=3 BENCH_MODES=fair,fifo npm run bench:fairness
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ApiClient } from '../test/support/api-client.ts';
-import { ROOT, startStackProcess } from '../test/support/local-stack-process.ts';
-import { decodeWav16Mono, encodeWav16, loopTo } from '../test/support/wav.ts';
+import { startStackProcess } from '../test/support/local-stack-process.ts';
+import { benchModel, speechWav } from './stack-inputs.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const SINGLES = Number(process.env.BENCH_SINGLES ?? 3);
 const MODES = (process.env.BENCH_MODES ?? 'fair,fifo').split(',');
-const DEFAULT_MODEL = 'models/realtone-wavlm-small/model.json';
-const model =
-  process.env.MODEL_MANIFEST ??
-  (existsSync(path.join(ROOT, DEFAULT_MODEL))
-    ? DEFAULT_MODEL
-    : 'test/fixtures/models/energy-fixture/model.json');
-
-const speech = decodeWav16Mono(readFileSync(path.join(ROOT, 'test/fixtures/e2e/speech-9.5s.wav')));
-const wav = encodeWav16(loopTo(speech.samples, speech.sampleRate, SECONDS), speech.sampleRate);
+const model = benchModel;
+const wav = speechWav(SECONDS);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function single(client: ApiClient): Promise<number> {

@@ -54,25 +54,21 @@ export function formatFailure(file: string, error: unknown) {
   return { file, ok: false, error: { code, message } };
 }
 
-async function analyzeFile(
-  file: string,
-  inference: InferenceQueue,
-  limits: { maxBytes: number; maxDurationS: number },
-  extractors: { names: readonly ExtractorName[]; catalog: ExtractorCatalog },
-  manifests?: ManifestWriter,
-) {
-  const line = await analyzeOne(file, inference, limits, extractors, manifests);
-  if (manifests && 'error' in line) await manifests.write(file, { error: line.error }, {});
+/** What analysing one file needs: the shared queue, the limits, the chosen extractors, where manifests go. */
+interface FileRun {
+  inference: InferenceQueue;
+  limits: { maxBytes: number; maxDurationS: number };
+  extractors: { names: readonly ExtractorName[]; catalog: ExtractorCatalog };
+  manifests?: ManifestWriter;
+}
+
+async function analyzeFile(file: string, run: FileRun) {
+  const line = await analyzeOne(file, run);
+  if (run.manifests && 'error' in line) await run.manifests.write(file, { error: line.error }, {});
   return line;
 }
 
-async function analyzeOne(
-  file: string,
-  inference: InferenceQueue,
-  limits: { maxBytes: number; maxDurationS: number },
-  extractors: { names: readonly ExtractorName[]; catalog: ExtractorCatalog },
-  manifests?: ManifestWriter,
-) {
+async function analyzeOne(file: string, { inference, limits, extractors, manifests }: FileRun) {
   try {
     const info = await stat(file).catch((cause) => {
       throw Object.assign(
@@ -176,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let failed = 0;
   for (const file of files) {
-    const line = await analyzeFile(file, inference, limits, { names, catalog }, manifests);
+    const line = await analyzeFile(file, { inference, limits, extractors: { names, catalog }, manifests });
     if (!line.ok) failed++;
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

@@ -231,8 +231,8 @@ export class FairMessageSource implements MessageSource {
 
   /**
    * How long to defer one more of `owner`'s messages: half a job time (over the slots) after the
-   * latest of their messages already deferred, so a long batch comes back as a steady stream at the pace the worker
-   * takes it, each message re-read about once, and no slot waits for a message still sleeping in the queue.
+   * latest of their messages already deferred, so a long batch comes back as a steady stream a little faster than
+   * the worker takes it (early ones are deferred again), and no slot waits for a message still sleeping in the queue.
    */
   private deferral(owner: string): number {
     const now = Date.now();
