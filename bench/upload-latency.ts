@@ -6,22 +6,13 @@
  *   npm run bench:pipeline                       # embedded PGlite + in-process cache, default model
  *   BENCH_REAL_SERVICES=1 npm run bench:pipeline # Postgres and Redis on 127.0.0.1
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { ApiClient } from '../test/support/api-client.ts';
-import { ROOT, startStackProcess } from '../test/support/local-stack-process.ts';
-import { decodeWav16Mono, encodeWav16, loopTo } from '../test/support/wav.ts';
+import { startStackProcess } from '../test/support/local-stack-process.ts';
+import { benchModel, speech, speechWav } from './stack-inputs.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const DEFAULT_MODEL = 'models/realtone-wavlm-small/model.json';
-const model =
-  process.env.MODEL_MANIFEST ??
-  (existsSync(path.join(ROOT, DEFAULT_MODEL))
-    ? DEFAULT_MODEL
-    : 'test/fixtures/models/energy-fixture/model.json');
-
-const speech = decodeWav16Mono(readFileSync(path.join(ROOT, 'test/fixtures/e2e/speech-9.5s.wav')));
-const wav = encodeWav16(loopTo(speech.samples, speech.sampleRate, 60), speech.sampleRate);
+const model = benchModel;
+const wav = speechWav(60);
 
 const env: Record<string, string> = { MODEL_MANIFEST: model, LOG_LEVEL: 'ERROR' };
 if (process.env.BENCH_REAL_SERVICES) {

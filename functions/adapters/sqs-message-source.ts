@@ -2,6 +2,7 @@ import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { MessageSource, QueueMessage } from '../ports/queue.ts';
@@ -14,6 +15,23 @@ export function createSqsClient(options: { region: string; endpoint?: string }):
 }
 
 export class SqsMessageSource implements MessageSource {
+  /**
+   * Sends the message to the back of the queue, visible after `seconds` (SQS allows up to 900), as a new message:
+   * a deferral is not a failed attempt, so it must not count towards the dead-letter queue's maxReceiveCount. The
+   * copy is sent before the original is deleted; a crash in between leaves a duplicate, which finds its job claimed
+   * or finished and is dropped.
+   */
+  async defer(message: QueueMessage, seconds: number): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: message.body,
+        DelaySeconds: Math.min(900, Math.max(0, Math.round(seconds))),
+      }),
+    );
+    await this.ack(message);
+  }
+
   constructor(
     private readonly client: SQSClient,
     private readonly queueUrl: string,

@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type pg from 'pg';
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { idempotentByKey } from '../adapters/idempotency.ts';
+import { PostgresBatchRepository } from '../adapters/postgres/batch-repository.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import { PostgresRefreshTokenRepository } from '../adapters/postgres/refresh-token-repository.ts';
 import { PostgresUserRepository } from '../adapters/postgres/user-repository.ts';
@@ -16,21 +17,28 @@ import { LoginThrottle } from '../core/auth/login-limits.ts';
 import type { SessionConfig } from '../core/auth/sessions.ts';
 import type { TokenConfig } from '../core/auth/tokens.ts';
 import type { Check } from '../core/health/readiness.ts';
+import { createBatch } from '../core/batches/create-batch.ts';
 import { createUpload } from '../core/jobs/create-upload.ts';
+import { ManifestLinks } from '../core/jobs/manifest-links.ts';
 import type { StatusCache } from '../ports/cache.ts';
 import type { TicketStore } from '../ports/tickets.ts';
 import type { ObjectStore } from '../ports/storage.ts';
+import { processMetrics } from '../adapters/metrics-factory.ts';
 import { getApiConfig, type ApiConfig } from '../shared/config.ts';
+import { currentCorrelationId } from '../shared/correlation.ts';
 
 export interface ApiDeps {
   config: ApiConfig;
   pool: pg.Pool;
   users: PostgresUserRepository;
   jobs: PostgresJobRepository;
+  batches: PostgresBatchRepository;
   cache: StatusCache;
   /** One-time WebSocket tickets (stream and events sockets). */
   tickets: TicketStore;
   storage: ObjectStore;
+  /** Presigned manifest URLs for job views (memoised per job for half their life). */
+  manifestLinks: ManifestLinks;
   tokens: TokenConfig;
   refreshTokens: PostgresRefreshTokenRepository;
   sessions: SessionConfig;
@@ -42,6 +50,7 @@ export interface ApiDeps {
     key: string,
   ) => Promise<Awaited<ReturnType<typeof createUpload>>>;
   createUpload: (userId: string, body: unknown) => ReturnType<typeof createUpload>;
+  createBatch: (userId: string, body: unknown) => ReturnType<typeof createBatch>;
   readinessChecks: Record<string, Check>;
   close(): Promise<void>;
 }
@@ -55,8 +64,9 @@ export function apiDeps(): ApiDeps {
   const kv = keyValueFromConfig(config);
   const storage = objectStoreFromConfig(config);
   const jobs = new PostgresJobRepository(pool);
-  const upload = (userId: string, body: unknown) =>
-    createUpload(
+  const { metrics } = processMetrics(config);
+  const upload = async (userId: string, body: unknown) => {
+    const created = await createUpload(
       {
         jobs,
         storage,
@@ -67,7 +77,12 @@ export function apiDeps(): ApiDeps {
       },
       userId,
       body,
+      currentCorrelationId(),
     );
+    metrics.increment('realtone_uploads_created_total', { origin: 'upload' });
+    return created;
+  };
+  const batches = new PostgresBatchRepository(pool);
   const dynamo = new DynamoDBClient({
     region: config.AWS_REGION,
     ...(config.DYNAMODB_ENDPOINT ? { endpoint: config.DYNAMODB_ENDPOINT } : {}),
@@ -79,9 +94,11 @@ export function apiDeps(): ApiDeps {
     pool,
     users: new PostgresUserRepository(pool),
     jobs,
+    batches,
     cache: kv.cache,
     tickets: kv.tickets,
     storage,
+    manifestLinks: new ManifestLinks(storage, config.MANIFEST_URL_TTL_SECONDS),
     tokens: {
       secret: config.JWT_SECRET,
       ttlSeconds: config.JWT_TTL_SECONDS,
@@ -99,6 +116,24 @@ export function apiDeps(): ApiDeps {
       failureWindowSeconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
     }),
     createUpload: upload,
+    createBatch: async (userId, body) => {
+      const created = await createBatch(
+        {
+          batches,
+          storage,
+          limits: {
+            maxUploadBytes: config.MAX_UPLOAD_BYTES,
+            uploadUrlTtlSeconds: config.UPLOAD_URL_TTL_SECONDS,
+            maxPendingJobsPerUser: config.BATCH_MAX_PENDING_JOBS_PER_USER,
+          },
+        },
+        userId,
+        body,
+        currentCorrelationId(),
+      );
+      metrics.increment('realtone_uploads_created_total', { origin: 'batch' }, created.items.length);
+      return created;
+    },
     createUploadOnce: idempotentByKey(upload, {
       table: config.IDEMPOTENCY_TABLE,
       region: config.AWS_REGION,

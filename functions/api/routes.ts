@@ -28,4 +28,8 @@ export const ROUTES: readonly RouteDef[] = [
   // The refresh cookie is the credential of these two (docs/web.md).
   { method: 'POST', path: '/v1/auth/refresh', handler: 'auth-refresh', auth: false },
   { method: 'DELETE', path: '/v1/auth/refresh', handler: 'auth-logout', auth: false },
+  { method: 'POST', path: '/v1/batches', handler: 'batches-create', auth: true },
+  { method: 'GET', path: '/v1/batches', handler: 'batches-list', auth: true },
+  { method: 'GET', path: '/v1/batches/{id}', handler: 'batches-get', auth: true },
+  { method: 'DELETE', path: '/v1/batches/{id}', handler: 'batches-delete', auth: true },
 ];

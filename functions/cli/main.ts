@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { analyzeAudio, type AnalysisResult } from '../core/detection/analyze.ts';
+import { analyzeAudio, ranExtractors, type AnalysisResult } from '../core/detection/analyze.ts';
 import type { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import { resolveExtractors, type ExtractorName } from '../core/extractors/registry.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
@@ -14,8 +14,10 @@ import { OnnxDetector } from '../inference/onnx-detector.ts';
 import { extractorCatalogFromConfig } from '../worker/extractor-catalog.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
+import { ManifestWriter } from './manifest-writer.ts';
 
-const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] [--extractors pitch,tempo,vad] FILE...
+const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] [--extractors pitch,tempo,vad]
+                         [--manifest DIR] FILE...
        realtone stream [--realtime] [--hop S] [--url URL | --local] FILE   (realtone stream --help)
 
 Analyses audio files for synthetic speech and prints one JSON line per file.
@@ -23,6 +25,7 @@ Analyses audio files for synthetic speech and prints one JSON line per file.
   --threads   onnxruntime intra-op threads (default: $INFERENCE_THREADS or automatic)
   --extractors  comma-separated extractors to run beside the detector: pitch, tempo, vad (deepfake always runs);
               adds "features" to each line and to each chunk (docs/extractors.md)
+  --manifest  also write an audio_manifest_v1 JSON per file into DIR (DIR/<file name>.json)
 Limits: $MAX_DURATION_SECONDS (default 3600) and $MAX_UPLOAD_BYTES (default 200 MiB).`;
 
 export function formatSuccess(file: string, r: AnalysisResult) {
@@ -51,12 +54,21 @@ export function formatFailure(file: string, error: unknown) {
   return { file, ok: false, error: { code, message } };
 }
 
-async function analyzeFile(
-  file: string,
-  inference: InferenceQueue,
-  limits: { maxBytes: number; maxDurationS: number },
-  extractors: { names: readonly ExtractorName[]; catalog: ExtractorCatalog },
-) {
+/** What analysing one file needs: the shared queue, the limits, the chosen extractors, where manifests go. */
+interface FileRun {
+  inference: InferenceQueue;
+  limits: { maxBytes: number; maxDurationS: number };
+  extractors: { names: readonly ExtractorName[]; catalog: ExtractorCatalog };
+  manifests?: ManifestWriter;
+}
+
+async function analyzeFile(file: string, run: FileRun) {
+  const line = await analyzeOne(file, run);
+  if (run.manifests && 'error' in line) await run.manifests.write(file, { error: line.error }, {});
+  return line;
+}
+
+async function analyzeOne(file: string, { inference, limits, extractors, manifests }: FileRun) {
   try {
     const info = await stat(file).catch((cause) => {
       throw Object.assign(
@@ -68,10 +80,13 @@ async function analyzeFile(
     });
     if (!info.isFile())
       throw Object.assign(new Error(`${file} is not a regular file`), { code: 'file_unreadable' });
+    const started = performance.now();
     const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), inference, {
       ...limits,
       extractors,
     });
+    const total = { total_ms: Math.round(performance.now() - started) };
+    if (manifests) await manifests.write(file, { result }, total);
     return formatSuccess(file, result);
   } catch (error) {
     const plain = error as { code?: unknown };
@@ -96,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
         model: { type: 'string' },
         threads: { type: 'string' },
         extractors: { type: 'string' },
+        manifest: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -137,9 +153,26 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const inference = new InferenceQueue(detector, queueOptions);
+  let manifests: ManifestWriter | undefined;
+  if (parsed.values.manifest !== undefined) {
+    manifests = new ManifestWriter(
+      parsed.values.manifest,
+      detector.manifest,
+      ranExtractors(names, detector.manifest),
+    );
+    try {
+      await manifests.prepare();
+    } catch (error) {
+      process.stderr.write(
+        `realtone: cannot create ${parsed.values.manifest}: ${(error as Error).message}\n`,
+      );
+      await detector.close();
+      return 2;
+    }
+  }
   let failed = 0;
   for (const file of files) {
-    const line = await analyzeFile(file, inference, limits, { names, catalog });
+    const line = await analyzeFile(file, { inference, limits, extractors: { names, catalog }, manifests });
     if (!line.ok) failed++;
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

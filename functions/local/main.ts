@@ -42,6 +42,7 @@ try {
     `dynamodb  ${e.dynamodb}`,
     `postgres  ${e.postgres}`,
     `redis     ${e.redis}`,
+    `metrics   ${e.metrics}  (Prometheus; METRICS_PORT)`,
     `worker    consuming ${stack.jobsQueueUrl}`,
   ];
   process.stdout.write(

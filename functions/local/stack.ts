@@ -55,6 +55,8 @@ export interface LocalStack {
     dynamodb: string;
     postgres: string;
     redis: string;
+    /** Prometheus /metrics of the whole stack (API, worker, stream service), on METRICS_PORT. */
+    metrics: string;
   };
   bucket: string;
   jobsQueueUrl: string;
@@ -177,6 +179,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { startWorker } = await import('../worker/runtime.ts');
     const worker = await startWorker();
     stops.push(() => worker.stop());
+    const { serveProcessMetrics } = await import('../adapters/metrics-factory.ts');
+    const metricsServer = (await serveProcessMetrics(worker.config))!;
+    stops.push(metricsServer.close);
     // The stream service shares the worker's model and inference queue: one queue batches files and streams.
     const { createStreamService } = await import('../stream/runtime.ts');
     const { verdictFromConfig } = await import('../worker/process-deps.ts');
@@ -185,6 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       config: streamConfig,
       inference: worker.inference,
       jobs: worker.deps.jobs,
+      metrics: worker.deps.metrics,
       verdict: verdictFromConfig(streamConfig, worker.detector.manifest),
       extractors: worker.deps.extractors,
     });
@@ -216,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ? `${db.url} (embedded PGlite, ${path.join(dataDir, 'pglite')})`
           : redact(db.url),
         redis: options.redisUrl ? redact(options.redisUrl) : 'in-process cache',
+        metrics: metricsServer.url,
       },
       bucket: LOCAL_BUCKET,
       jobsQueueUrl: sqs.jobsQueueUrl,

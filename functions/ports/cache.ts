@@ -10,8 +10,13 @@ export interface CachedJob {
   /** Checked against the caller on every read: a cached job is never served to another user. */
   userId: string;
   status: JobStatus;
-  /** JSON of the job's public view (JobView): the exact body of `GET /v1/jobs/{id}`. */
+  /**
+   * JSON of the job's public view (JobView): the exact body of `GET /v1/jobs/{id}`, except `manifest_url` (its last
+   * field, null here), which a read fills with a short-lived presigned URL when `manifest` is set.
+   */
   view: string;
+  /** The job's result manifest was written (results/{user}/{job}.json). */
+  manifest?: boolean;
 }
 
 /** Redis (ElastiCache) in AWS; an in-process map where no Redis is configured locally. */

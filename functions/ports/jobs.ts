@@ -33,6 +33,15 @@ export interface JobRecord {
   updatedAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The batch this job is an item of (POST /v1/batches), and its position there. */
+  batchId: string | null;
+  batchIndex: number | null;
+  /** The id of the API request that created the job: carried into every log line about it. */
+  correlationId: string | null;
+  /** When the stored object was first noticed (poll or queue message): the start of its time spent queued. */
+  queuedAt: Date | null;
+  /** Where its audio_manifest_v1 was written, once it finished. */
+  manifestKey: string | null;
 }
 
 export interface NewJob {
@@ -44,6 +53,8 @@ export interface NewJob {
   objectKey: string;
   /** Extractors to run (default: the detector alone). */
   extractors?: readonly string[];
+  correlationId?: string;
+  batch?: { id: string; index: number };
 }
 
 /** A live stream that ended, recorded for its owner's history in one step. */
@@ -66,6 +77,7 @@ export interface CompletedJob {
   result: AnalysisResult;
   storedBytes: number;
   timings: Record<string, number>;
+  manifestKey?: string;
 }
 
 /** Postgres is the system of record for jobs. */
@@ -83,7 +95,13 @@ export interface JobRepository {
   extendLease(jobId: string, leaseSeconds: number): Promise<void>;
   recordProgress(jobId: string, done: number, total: number): Promise<void>;
   complete(jobId: string, outcome: CompletedJob): Promise<JobRecord>;
-  fail(jobId: string, code: string, message: string, storedBytes?: number | null): Promise<JobRecord>;
+  fail(
+    jobId: string,
+    code: string,
+    message: string,
+    storedBytes?: number | null,
+    manifestKey?: string,
+  ): Promise<JobRecord>;
   /** Gives a claimed job back (drain, transient failure): `queued` again, lease cleared. */
   release(jobId: string): Promise<void>;
   /** `awaiting_upload` → `queued` once the object is in S3 (no-op in any other state). */

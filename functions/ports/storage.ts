@@ -18,4 +18,8 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   read(key: string): Promise<AsyncIterable<Uint8Array>>;
   delete(key: string): Promise<void>;
+  /** Writes a small object whole (result manifests). */
+  put(key: string, body: string, contentType: string): Promise<void>;
+  /** A presigned GET of `key`, valid `expiresSeconds` (manifest downloads by their owner). */
+  presignGet(key: string, expiresSeconds: number): Promise<string>;
 }

@@ -24,6 +24,26 @@ const sections = {
     UPLOAD_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name'),
     S3_ENDPOINT: optionalUrl,
     UPLOAD_URL_TTL_SECONDS: int(30, 3600).default(300),
+    /** Lifetime of the presigned GET of a job's result manifest (`manifest_url`). */
+    MANIFEST_URL_TTL_SECONDS: int(30, 3600).default(300),
+  }),
+  metrics: z.object({
+    /** Port of the containers' Prometheus endpoint (GET /metrics), apart from the API and stream ports; 0 = any. */
+    METRICS_PORT: int(0, 65535).default(9464),
+    /** Address it listens on: 127.0.0.1 locally; the containers in AWS listen on 0.0.0.0 (inside the VPC). */
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Also write every metric as CloudWatch EMF to stdout (the containers in AWS, for the dashboard). */
+    METRICS_EMF: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+    /** Set by the Lambda runtime: metrics then go out as EMF only (a Lambda has no port to scrape). */
+    AWS_LAMBDA_FUNCTION_NAME: z.string().min(1).optional(),
+    POWERTOOLS_SERVICE_NAME: z.string().min(1).default('realtone'),
+  }),
+  batches: z.object({
+    /** Unfinished jobs (awaiting upload, queued, processing) a user may have before POST /v1/batches is refused. */
+    BATCH_MAX_PENDING_JOBS_PER_USER: int(1, 100000).default(300),
   }),
   queue: z.object({
     JOBS_QUEUE_URL: z.string().url(),
@@ -129,7 +149,15 @@ const sections = {
     VAD_SPEECH_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.5),
   }),
   worker: z.object({
-    WORKER_CONCURRENCY: int(1, 16).default(1),
+    /** Jobs one worker runs at once (plus one slot kept for a user with nothing running, when scheduling fairly). */
+    WORKER_CONCURRENCY: int(1, 16).default(2),
+    /** Fair scheduling between users (functions/worker/fair-source.ts); off gives plain queue order. */
+    WORKER_FAIR_SCHEDULING: z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
+    /** Messages a worker holds per user while they wait for a slot; the rest are deferred. */
+    WORKER_HELD_PER_USER: int(1, 100).default(2),
     WORKER_MAX_ATTEMPTS: int(1, 20).default(3),
     WORKER_VISIBILITY_TIMEOUT_SECONDS: int(10, 43200).default(120),
     WORKER_DRAIN_SECONDS: int(1, 600).default(25),
@@ -197,6 +225,8 @@ const API_SECTIONS = [
   'idempotency',
   'rateLimit',
   'verdict',
+  'batches',
+  'metrics',
 ] as const;
 const WORKER_SECTIONS = [
   'aws',
@@ -209,6 +239,7 @@ const WORKER_SECTIONS = [
   'worker',
   'verdict',
   'extractors',
+  'metrics',
 ] as const;
 /** Sections the stream service reads (functions/stream/main.ts); test/infra checks the stack against them. */
 export const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;

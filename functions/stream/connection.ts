@@ -35,6 +35,8 @@ export class StreamConnection {
   private idle: NodeJS.Timeout | undefined;
   /** Frames are handled one at a time, in order, even while a previous one waits on back-pressure. */
   private chain = Promise.resolve();
+  /** How the stream ended, for the sessions counter: `completed`, or the code that ended it. */
+  private outcome: string | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -57,6 +59,7 @@ export class StreamConnection {
   async fail(error: unknown): Promise<void> {
     if (this.state === 'closed' || this.state === 'finishing') return;
     const code = isRealToneError(error) ? error.code : 'internal_error';
+    this.outcome ??= code;
     const message = isRealToneError(error) && error.expose ? error.message : 'the stream failed';
     if (!isRealToneError(error)) log.error('stream failed', { error: (error as Error)?.message });
     this.send({ type: 'error', code, message });
@@ -106,12 +109,14 @@ export class StreamConnection {
     this.state = 'finishing';
     try {
       const summary = await this.live.finish();
+      this.outcome ??= 'completed';
       this.send(summary);
       this.close(code, 'done');
     } catch (error) {
       this.state = 'streaming';
       this.live.cancel();
       const failed = isRealToneError(error) ? error.code : 'internal_error';
+      this.outcome ??= failed;
       this.send({ type: 'error', code: failed, message: 'the stream could not be finished' });
       this.close(closeCodeFor(failed), failed);
     }
@@ -144,6 +149,10 @@ export class StreamConnection {
     if (this.idle) clearTimeout(this.idle);
     this.idle = undefined;
     if (!wasFinishing) this.live?.cancel();
+    if (this.live)
+      this.options.deps.metrics?.increment('realtone_stream_sessions_total', {
+        outcome: this.outcome ?? 'disconnected',
+      });
     this.options.onClosed(this);
   }
 }

@@ -5,6 +5,7 @@
  * STREAM_PORT. SIGTERM drains: running streams get their summary and close with 1001, then the process exits 0.
  */
 import http from 'node:http';
+import { serveProcessMetrics } from '../adapters/metrics-factory.ts';
 import { getStreamConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
@@ -25,9 +26,11 @@ try {
     config,
     inference,
     jobs: deps.jobs,
+    metrics: deps.metrics,
     verdict: verdictFromConfig(config, detector.manifest),
     extractors: deps.extractors,
   });
+  const metrics = await serveProcessMetrics(config);
   let draining = false;
   const server = http.createServer((req, res) => {
     const healthy = req.url === '/health' && !draining;
@@ -38,6 +41,7 @@ try {
   await new Promise<void>((resolve) => server.listen(config.STREAM_PORT, resolve));
   log.info('stream service ready', {
     port: config.STREAM_PORT,
+    metrics: metrics?.url,
     model: detector.manifest.name,
     device: detector.device,
     startMs: Math.round(performance.now() - started),

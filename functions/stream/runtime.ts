@@ -8,6 +8,7 @@ import type { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import type { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../core/detection/verdict.ts';
 import type { JobRecord, JobRepository } from '../ports/jobs.ts';
+import type { Metrics } from '../ports/metrics.ts';
 import type { StreamConfig } from '../shared/config.ts';
 import { StreamServer } from './server.ts';
 
@@ -18,6 +19,8 @@ export interface StreamServiceDeps {
   verdict: VerdictPolicy;
   /** The process's extractor catalog (shared with the file worker when both run in one process). */
   extractors?: ExtractorCatalog;
+  /** Sessions open and ended, window latency. */
+  metrics?: Metrics;
   /** Told about each recorded stream (stream.completed notifications). */
   onRecorded?: (job: JobRecord) => void | Promise<void>;
 }
@@ -38,6 +41,7 @@ export function createStreamService(deps: StreamServiceDeps): {
         burstSeconds: config.STREAM_BURST_SECONDS,
       },
       recordStream: (stream) => deps.jobs.recordStream(stream),
+      metrics: deps.metrics,
       onRecorded: deps.onRecorded,
       extractors: deps.extractors,
     },

@@ -80,6 +80,7 @@ export class StreamServer {
       onClosed: (c) => this.release(c),
     });
     this.connections.add(connection);
+    this.deps.stream.metrics?.set('realtone_stream_sessions', this.connections.size);
     this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
     this.startWatch();
   }
@@ -101,6 +102,7 @@ export class StreamServer {
 
   private release(connection: StreamConnection): void {
     if (!this.connections.delete(connection)) return;
+    this.deps.stream.metrics?.set('realtone_stream_sessions', this.connections.size);
     const left = (this.perUser.get(connection.userId) ?? 1) - 1;
     if (left > 0) this.perUser.set(connection.userId, left);
     else this.perUser.delete(connection.userId);

@@ -2,6 +2,7 @@
  * Container entry point of the detector worker (ECS task, or any machine with the environment set). SIGTERM and
  * SIGINT drain: finish or give back the job in flight, then exit 0.
  */
+import { serveProcessMetrics } from '../adapters/metrics-factory.ts';
 import { getLogger } from '../shared/logger.ts';
 import { startWorker } from './runtime.ts';
 
@@ -9,6 +10,8 @@ const log = getLogger('worker');
 
 try {
   const runtime = await startWorker();
+  const metrics = await serveProcessMetrics(runtime.config);
+  if (metrics) log.info('metrics served', { url: metrics.url });
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -4,6 +4,7 @@
  * handler; runtime.ts can switch to it without changing its exported API.
  */
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
+import { processMetrics } from '../adapters/metrics-factory.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
@@ -41,9 +42,14 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     threads: config.INFERENCE_THREADS,
     device: config.INFERENCE_DEVICE,
   });
+  const { metrics } = processMetrics(config);
   const inference = new InferenceQueue(detector, {
     maxBatch: config.INFERENCE_MAX_BATCH,
     maxWaitMs: config.INFERENCE_MAX_WAIT_MS,
+    onBatch: (windows) => {
+      metrics.increment('realtone_windows_total', {}, windows);
+      metrics.observe('realtone_inference_batch_windows', windows);
+    },
   });
   const extractors = await extractorCatalogFromConfig(config);
   const pool = poolFromConfig(config);
@@ -60,6 +66,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     resultTtlSeconds: config.RESULT_TTL_SECONDS,
     verdict: verdictFromConfig(config, detector.manifest),
     extractors,
+    metrics,
   };
   return {
     deps,

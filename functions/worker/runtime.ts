@@ -2,13 +2,13 @@
  * Composition root of the detector worker: configuration, adapters, model, and the queue consumer. Used by the
  * container entry point (main.ts) and by the local stack, which runs the same worker in-process.
  */
-import { messageSourceFromConfig } from '../adapters/factory.ts';
 import { processUpload, type ProcessDeps } from '../core/jobs/process-upload.ts';
 import type { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import type { OnnxDetector } from '../inference/onnx-detector.ts';
 import { getWorkerConfig, type WorkerConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
+import { jobSourceFromConfig } from './job-source.ts';
 import { buildProcessDeps } from './process-deps.ts';
 import { QueueWorker } from './queue-worker.ts';
 import { withTaskProtection } from './task-protection.ts';
@@ -31,14 +31,15 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
   await resolveSecrets();
   config ??= getWorkerConfig();
   const { deps, detector, inference, close } = await buildProcessDeps(config);
+  const jobSource = jobSourceFromConfig(config, deps.jobs);
   const worker = new QueueWorker({
-    source: messageSourceFromConfig(config),
+    source: jobSource.source,
     // On ECS a task protects itself from scale-in while a job runs; elsewhere this wrapper does nothing.
     process: withTaskProtection((key, options) => processUpload(deps, { key }, options)),
     bucket: config.UPLOAD_BUCKET,
     visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
     waitSeconds: config.WORKER_WAIT_SECONDS,
-    concurrency: config.WORKER_CONCURRENCY,
+    concurrency: jobSource.loops,
   });
   worker.start();
   log.info('worker started', {
@@ -47,6 +48,7 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     fixture: detector.manifest.fixture,
     device: detector.device,
     concurrency: config.WORKER_CONCURRENCY,
+    fairScheduling: config.WORKER_FAIR_SCHEDULING,
   });
   const drainMs = config.WORKER_DRAIN_SECONDS * 1000;
   return {
@@ -57,6 +59,7 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     deps,
     async stop() {
       await worker.drain(drainMs);
+      await jobSource.stop();
       await close();
       log.info('worker stopped', worker.stats);
     },

@@ -97,6 +97,10 @@ export class GpuDetector extends Construct {
       essential: true,
       environment: props.environment,
       command: ['node', '--import', 'tsx', 'functions/worker/container.ts'],
+      // Prometheus scrapes /metrics here from inside the VPC (nothing opens it to the outside).
+      portMappings: props.environment.METRICS_PORT
+        ? [{ containerPort: Number(props.environment.METRICS_PORT), name: 'metrics' }]
+        : [],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'detector', logGroup: this.logGroup }),
       stopTimeout: Duration.seconds(stopTimeout),
       healthCheck: {

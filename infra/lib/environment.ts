@@ -64,7 +64,9 @@ export function workerEnvironment(config: RealToneConfig, refs: EnvironmentRefs)
   return {
     ...common(config, refs),
     ...model(config),
-    WORKER_CONCURRENCY: '1',
+    // Two jobs at once share the GPU through the inference queue; fair scheduling keeps one more slot for a user
+    // with nothing running (functions/worker/fair-source.ts).
+    WORKER_CONCURRENCY: '2',
     WORKER_MAX_ATTEMPTS: String(config.workerMaxAttempts),
     WORKER_VISIBILITY_TIMEOUT_SECONDS: String(config.visibilityTimeoutSeconds),
     WORKER_DRAIN_SECONDS: String(config.workerDrainSeconds),
@@ -93,5 +95,9 @@ export function streamEnvironment(
     STREAM_MAX_SESSIONS: String(stream.maxSessionsPerTask),
     STREAM_DRAIN_SECONDS: String(stream.drainSeconds),
     POWERTOOLS_SERVICE_NAME: 'realtone-stream',
+    // Sessions and window latency: Prometheus inside the VPC, and EMF for the CloudWatch dashboard.
+    METRICS_PORT: '9464',
+    METRICS_HOST: '0.0.0.0',
+    METRICS_EMF: 'true',
   };
 }

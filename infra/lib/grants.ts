@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Data } from './data.ts';
-import { UPLOAD_PREFIX, type StorageAndQueue } from './storage.ts';
+import { RESULT_PREFIX, UPLOAD_PREFIX, type StorageAndQueue } from './storage.ts';
 
 /** What the grants need from the stack; every statement names one resource or the upload prefix. */
 export interface GrantTargets {
@@ -22,6 +22,14 @@ export function grantApi(role: iam.IRole, t: GrantTargets, jwtSecret: secretsman
       sid: 'UploadObjects',
       actions: ['s3:PutObject', 's3:DeleteObject'],
       resources: [t.storage.uploadObjectsArn()],
+    }),
+  );
+  // Presigned GETs of result manifests are signed with this role; deleting a job or batch deletes its manifests.
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ResultManifests',
+      actions: ['s3:GetObject', 's3:DeleteObject'],
+      resources: [t.storage.resultObjectsArn()],
     }),
   );
   role.addToPrincipalPolicy(
@@ -50,13 +58,23 @@ export function grantApi(role: iam.IRole, t: GrantTargets, jwtSecret: secretsman
   acknowledgeUploadPrefix(role, t.storage);
 }
 
-/** Detector: read uploads, read the database and cache secrets, and the model from S3 when configured. */
+/**
+ * Detector: read uploads, write result manifests (and remove one whose job was deleted meanwhile), read the
+ * database and cache secrets, and the model from S3 when configured.
+ */
 export function grantWorker(role: iam.IRole, t: GrantTargets, modelS3Uri?: string): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'ReadUploads',
       actions: ['s3:GetObject'],
       resources: [t.storage.uploadObjectsArn()],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'WriteResultManifests',
+      actions: ['s3:PutObject', 's3:DeleteObject'],
+      resources: [t.storage.resultObjectsArn()],
     }),
   );
   for (const secret of [t.data.databaseSecret, t.data.cacheAuthSecret]) secret.grantRead(role);
@@ -99,6 +117,11 @@ function acknowledgeUploadPrefix(role: iam.IRole, storage: StorageAndQueue): voi
     id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${UPLOAD_PREFIX}*]`,
     reason:
       'Object keys are uploads/{userId}/{jobId}/{file}, created per job; the grant is limited to that prefix.',
+  });
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${RESULT_PREFIX}*]`,
+    reason:
+      'Result manifests are results/{userId}/{jobId}.json, one per job; the grant is limited to that prefix.',
   });
 }
 

@@ -8,9 +8,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { pipelineWidgets } from './pipeline-panels.ts';
 
 export const METRIC_NAMESPACE = 'RealTone';
 export const WORKER_ERRORS_METRIC = 'WorkerErrors';
+/** The detector containers' Prometheus port (METRICS_PORT). */
+export const METRICS_PORT = 9464;
 
 /** An alarm factory: each alarm tells `topic` when it fires and when it recovers, and is collected in `into`. */
 export function notifyingAlarms(
@@ -210,6 +213,7 @@ export class Observability extends Construct {
             width: 12,
           }),
         ],
+        ...pipelineWidgets(),
         [
           new cloudwatch.AlarmStatusWidget({
             title: 'Alarms',

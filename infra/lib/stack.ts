@@ -24,7 +24,7 @@ import { apiEnvironment, workerEnvironment } from './environment.ts';
 import { grantApi, grantWorker } from './grants.ts';
 import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
-import { AlarmTopic, Observability } from './observability.ts';
+import { AlarmTopic, METRICS_PORT, Observability } from './observability.ts';
 import { StorageAndQueue } from './storage.ts';
 import type { StreamService } from './stream-service.ts';
 import { addStreaming, warnNoStreaming } from './streaming.ts';
@@ -175,11 +175,20 @@ export class RealToneStack extends Stack {
         subnets: appSubnets,
         securityGroup: workerSg,
         queue: storage.queue,
-        environment: { AWS_REGION: Aws.REGION, ...this.workerEnvironment },
+        environment: {
+          AWS_REGION: Aws.REGION,
+          ...this.workerEnvironment,
+          // Prometheus on its own port inside the VPC, and the same metrics as EMF for the CloudWatch dashboard.
+          METRICS_PORT: String(METRICS_PORT),
+          METRICS_HOST: '0.0.0.0',
+          METRICS_EMF: 'true',
+        },
         alarmTopic: alarms.topic,
         logRetention,
       });
       storage.queue.grantConsumeMessages(gpu.taskRole);
+      // Fair scheduling defers a user's excess messages by sending them back to the end of the queue.
+      storage.queue.grantSendMessages(gpu.taskRole);
       this.gpu = gpu;
       workerPrincipal = gpu.taskRole;
       workerLogGroup = gpu.logGroup;

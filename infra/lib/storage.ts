@@ -6,6 +6,8 @@ import { Construct } from 'constructs';
 
 /** Object keys the API hands out: uploads/{userId}/{jobId}/{file}. */
 export const UPLOAD_PREFIX = 'uploads/';
+/** Result manifests the worker writes: results/{userId}/{jobId}.json (no S3 event: outside uploads/). */
+export const RESULT_PREFIX = 'results/';
 
 export interface StorageProps {
   webOrigins: string[];
@@ -71,6 +73,12 @@ export class StorageAndQueue extends Construct {
           expiration: Duration.days(props.uploadExpiryDays),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
+        {
+          // A result manifest lives as long as the audio it describes.
+          id: 'expire-result-manifests',
+          prefix: RESULT_PREFIX,
+          expiration: Duration.days(props.uploadExpiryDays),
+        },
       ],
       // Retained on stack deletion: it may hold user audio. docs/deploy.md explains how to empty and delete it.
       removalPolicy: RemovalPolicy.RETAIN,
@@ -96,8 +104,13 @@ export class StorageAndQueue extends Construct {
     });
   }
 
-  /** ARN pattern of the upload objects, the only objects any role may touch. */
+  /** ARN pattern of the upload objects. */
   uploadObjectsArn(): string {
     return this.bucket.arnForObjects(`${UPLOAD_PREFIX}*`);
+  }
+
+  /** ARN pattern of the result manifests; with the uploads, the only objects any role may touch. */
+  resultObjectsArn(): string {
+    return this.bucket.arnForObjects(`${RESULT_PREFIX}*`);
   }
 }

@@ -32,14 +32,18 @@ describe('end to end on the local stack with the real Postgres and Redis', () =>
       const redis = await createClient({ url: inject('redisUrl') }).connect();
       const keys = await redis.keys(`${inject('redisPrefix')}e2e:job:*`);
       const ttl = keys.length ? await redis.ttl(keys[0]!) : -2;
-      // `{owner} {status} {view JSON}` (docs/data-model.md)
-      const [owner, status, ...view] = keys.length ? (await redis.get(keys[0]!))!.split(' ') : [];
+      // `{owner} {status}[+m] {view JSON}` (docs/data-model.md); `+m`: the job's result manifest exists.
+      const [owner, marked, ...view] = keys.length ? (await redis.get(keys[0]!))!.split(' ') : [];
+      const status = marked?.replace(/\+m$/, '');
       await redis.close();
       expect(keys.length).toBeGreaterThanOrEqual(6);
       expect(ttl).toBeGreaterThan(0);
       expect(owner).toMatch(/^[0-9a-f-]{36}$/);
       expect(['completed', 'failed']).toContain(status);
       expect(JSON.parse(view.join(' ')).status).toBe(status);
+      // Finished file jobs have their manifest; the cached view leaves its URL for each read to fill in.
+      expect(marked).toBe(`${status}+m`);
+      expect(JSON.parse(view.join(' ')).manifest_url).toBeNull();
     },
   );
 });

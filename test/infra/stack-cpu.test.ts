@@ -89,7 +89,7 @@ describe('CPU detector', () => {
     expect(fn.Properties.Environment.Variables).not.toHaveProperty('JWT_SECRET_ARN');
   });
 
-  it('lets the function read uploads and consume (not send to) the queue', () => {
+  it('lets the function read uploads, write manifests and consume (not send to) the queue', () => {
     const statements = statementsOfRole(s.template, logicalId(s, s.stack.cpu!.role));
     const actions = statements.flatMap(actionsOf);
     expect(actions).toEqual(
@@ -101,7 +101,11 @@ describe('CPU detector', () => {
       ]),
     );
     expect(actions).not.toContain('sqs:SendMessage');
-    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
+    expect(actions.filter((a) => a.startsWith('s3:')).sort()).toEqual([
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:PutObject',
+    ]);
   });
 
   it('creates no ECS or GPU resources', () => {

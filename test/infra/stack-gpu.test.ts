@@ -30,6 +30,9 @@ let s: Synthesized;
 const uploadsArn = (bucketId: string) => ({
   'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/uploads/*']],
 });
+const resultsArn = (bucketId: string) => ({
+  'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/results/*']],
+});
 
 beforeAll(() => {
   s = synth({ ...BASE_CONTEXT, detectorMode: 'gpu' }, { cloudFormationValidation: true });
@@ -85,6 +88,8 @@ describe('upload bucket', () => {
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
             Status: 'Enabled',
           }),
+          // Result manifests follow the uploads' lifecycle.
+          Match.objectLike({ Prefix: 'results/', ExpirationInDays: 7, Status: 'Enabled' }),
         ]),
       },
       CorsConfiguration: {
@@ -177,13 +182,15 @@ describe('jobs queue', () => {
 });
 
 describe('least privilege', () => {
-  it('lets the API presign and delete uploads only under uploads/', () => {
+  it('lets the API presign and delete uploads under uploads/, and read and delete manifests under results/', () => {
     const bucketId = logicalId(s, s.stack.storage.bucket);
     const statements = statementsOfRole(s.template, logicalId(s, s.stack.api.role));
     const s3Object = statements.filter((st) => actionsOf(st).some((a) => /^s3:.*Object/.test(a)));
-    expect(s3Object).toHaveLength(1);
+    expect(s3Object).toHaveLength(2);
     expect(actionsOf(s3Object[0]!).sort()).toEqual(['s3:DeleteObject', 's3:PutObject']);
     expect(s3Object[0]!.Resource).toEqual(uploadsArn(bucketId));
+    expect(actionsOf(s3Object[1]!).sort()).toEqual(['s3:DeleteObject', 's3:GetObject']);
+    expect(s3Object[1]!.Resource).toEqual(resultsArn(bucketId));
     // Readiness: HeadBucket (s3:ListBucket) on the bucket itself, GetQueueAttributes on the queue, nothing more.
     const bucketLevel = statements.filter((st) => actionsOf(st).includes('s3:ListBucket'));
     expect(bucketLevel.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [bucketId, 'Arn'] }]);
@@ -213,12 +220,21 @@ describe('least privilege', () => {
     expect(dynamo.flatMap(resourcesOf)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
   });
 
-  it('lets the GPU worker read uploads and consume the queue, but not write objects', () => {
+  it('lets the GPU worker read uploads, write manifests under results/ only, and consume the queue', () => {
     const taskRole = logicalId(s, s.stack.gpu!.taskRole);
     const statements = statementsOfRole(s.template, taskRole);
     const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
-    expect(s3.flatMap(actionsOf)).toEqual(['s3:GetObject']);
+    expect(s3.map((st) => actionsOf(st).sort())).toEqual([
+      ['s3:GetObject'],
+      ['s3:DeleteObject', 's3:PutObject'],
+    ]);
     expect(s3[0]!.Resource).toEqual(uploadsArn(logicalId(s, s.stack.storage.bucket)));
+    expect(s3[1]!.Resource).toEqual(resultsArn(logicalId(s, s.stack.storage.bucket)));
+    // Fair scheduling sends a user's excess messages back to the end of the jobs queue, and nowhere else.
+    const send = statements.filter((st) => actionsOf(st).includes('sqs:SendMessage'));
+    expect(send.map((st) => st.Resource)).toEqual([
+      { 'Fn::GetAtt': [logicalId(s, s.stack.storage.queue), 'Arn'] },
+    ]);
     const sqs = statements.find((st) => actionsOf(st).includes('sqs:ReceiveMessage'))!;
     expect(actionsOf(sqs)).toEqual(
       expect.arrayContaining(['sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
@@ -324,9 +340,13 @@ describe('runtime contract', () => {
       CACHE_DRIVER: 'redis',
       MODEL_MANIFEST: 'test/fixtures/models/energy-fixture/model.json',
       INFERENCE_DEVICE: 'auto',
-      WORKER_CONCURRENCY: '1',
+      WORKER_CONCURRENCY: '2',
       WORKER_MAX_ATTEMPTS: '3',
       WORKER_DRAIN_SECONDS: '90',
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+      METRICS_EMF: 'true',
+      POWERTOOLS_SERVICE_NAME: 'realtone-worker',
     });
     for (const absent of ['JWT_SECRET_ARN', 'JWT_SECRET', 'DATABASE_URL', 'IDEMPOTENCY_TABLE'])
       expect(env).not.toHaveProperty(absent);
@@ -636,6 +656,33 @@ describe('observability', () => {
         Match.objectLike({ MetricName: WORKER_ERRORS_METRIC, MetricNamespace: METRIC_NAMESPACE }),
       ],
     });
+  });
+
+  it('has a dashboard panel per pipeline stage, on the EMF metrics the detector writes', () => {
+    const [dashboard] = Object.values(s.template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    const widgets = JSON.parse(
+      (dashboard!.Properties.DashboardBody['Fn::Join'][1] as unknown[])
+        .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
+        .join(''),
+    ).widgets as { properties: { title: string; metrics?: unknown[] } }[];
+    const titles = widgets.map((w) => w.properties.title);
+    for (const stage of ['download', 'decode', 'inference', 'write'])
+      expect(titles).toContain(`Stage: ${stage} (s)`);
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        'Stage: extractors (p90 s)',
+        'Windows per second',
+        'Jobs by outcome and error code',
+        'Time spent queued (s)',
+        'Live streams: sessions and window latency (s)',
+      ]),
+    );
+    const decode = widgets.find((w) => w.properties.title === 'Stage: decode (s)')!;
+    expect(JSON.stringify(decode.properties.metrics)).toContain(
+      '"RealTone","realtone_stage_duration_seconds","service","realtone-worker","stage","decode"',
+    );
+    expect(body).toContain('stage=extractor');
   });
 
   it('has a dashboard and an SNS topic that only accepts TLS', () => {

@@ -22,6 +22,7 @@ beforeAll(async () => {
     DATABASE_URL: inject('databaseUrl'),
     REDIS_URL: inject('redisUrl'),
     REDIS_KEY_PREFIX: `${inject('redisPrefix')}contract:`,
+    BATCH_MAX_PENDING_JOBS_PER_USER: '150',
   });
   wav = new Uint8Array(await readFile(path.join(ROOT, 'test/fixtures/e2e/speech-9.5s.wav')));
 });
@@ -281,6 +282,157 @@ describe('stream tickets', () => {
     expect(again.json.ticket).not.toBe(res.json.ticket);
     const anonymous = await newClient().call('POST', '/v1/stream/tickets');
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe('batches', () => {
+  const item = (filename: string, size = wav.length, content_type = 'audio/wav') => ({
+    filename,
+    content_type,
+    size_bytes: size,
+  });
+  const s3 = () =>
+    new S3Client({
+      region: 'us-east-1',
+      endpoint: stack.endpoints.s3,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+
+  it('creates a batch, runs every item and reports counts, progress, items and manifests', async () => {
+    const c = newClient();
+    await c.signUp();
+    const res = await c.call('POST', '/v1/batches', { items: [item('a.wav'), item('b.wav'), item('c.wav')] });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('location')).toBe(`/v1/batches/${res.json.batch_id}`);
+    expect(res.json).toMatchObject({ status: 'awaiting_upload', extractors: ['deepfake'] });
+    expect(res.json.items.map((i: { index: number; filename: string }) => [i.index, i.filename])).toEqual([
+      [0, 'a.wav'],
+      [1, 'b.wav'],
+      [2, 'c.wav'],
+    ]);
+    const before = await c.call('GET', `/v1/batches/${res.json.batch_id}`);
+    expect(before.json).toMatchObject({ status: 'awaiting_upload', total: 3, progress: 0 });
+    expect(before.json.counts.awaiting_upload).toBe(3);
+    expect(before.headers.get('retry-after')).toBe('2');
+    for (const slot of res.json.items)
+      expect(await ApiClient.postToS3(slot, wav, slot.filename, 'audio/wav')).toBe(204);
+    const done = await c.waitForBatch(res.json.batch_id);
+    expect(done).toMatchObject({ status: 'completed', total: 3, progress: 1 });
+    expect(done.counts).toEqual({ awaiting_upload: 0, queued: 0, processing: 0, completed: 3, failed: 0 });
+    expect(done.chunks.done).toBe(done.chunks.total);
+    for (const it of done.items) expect(it.overall).toMatchObject({ label: expect.any(String) });
+    const job = await c.call('GET', `/v1/jobs/${res.json.items[1].job_id}`);
+    expect(job.json.batch_id).toBe(res.json.batch_id);
+    const manifest = await (await fetch(job.json.manifest_url)).json();
+    expect(manifest).toMatchObject({
+      schema: 'audio_manifest_v1',
+      status: 'completed',
+      job: { id: job.json.id, batch_id: res.json.batch_id },
+      file: { name: 'b.wav', size_bytes: wav.length },
+      chunks: job.json.result.chunks,
+      overall: job.json.result.overall,
+    });
+    const history = await c.call('GET', '/v1/jobs');
+    expect(
+      history.json.items.filter((j: { batch_id: string }) => j.batch_id === res.json.batch_id),
+    ).toHaveLength(3);
+  });
+
+  it('refuses bad batches with precise codes before creating anything', async () => {
+    const c = newClient();
+    await c.signUp();
+    const empty = await c.call('POST', '/v1/batches', { items: [] });
+    expect(empty.status).toBe(400);
+    expect(empty.json.errors[0].field).toBe('items');
+    const tooMany = await c.call('POST', '/v1/batches', {
+      items: Array.from({ length: 101 }, (_, i) => item(`${i}.wav`)),
+    });
+    expect(tooMany.status).toBe(400);
+    const unknown = await c.call('POST', '/v1/batches', {
+      items: [item('a.wav')],
+      extractors: ['deepfake', 'nope'],
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.code).toBe('unknown_extractor');
+    expect(unknown.json.detail).toContain('valid extractors: deepfake, pitch, tempo, vad');
+    const large = await c.call('POST', '/v1/batches', {
+      items: [item('a.wav'), item('b.wav', 300 * 1024 ** 2)],
+    });
+    expect(large.status).toBe(413);
+    expect(large.json).toMatchObject({ code: 'too_large', errors: [{ field: 'items.1.size_bytes' }] });
+    const type = await c.call('POST', '/v1/batches', { items: [item('a.txt', 10, 'text/plain')] });
+    expect(type.status).toBe(415);
+    expect(type.json).toMatchObject({
+      code: 'unsupported_format',
+      errors: [{ field: 'items.0.content_type' }],
+    });
+    const extra = await c.call('POST', '/v1/batches', { items: [item('a.wav')], priority: 'high' });
+    expect(extra.status).toBe(400);
+    expect((await c.call('GET', '/v1/batches')).json).toEqual({ items: [], next_cursor: null });
+    expect((await c.call('GET', '/v1/jobs')).json.items).toEqual([]);
+    expect((await newClient().call('POST', '/v1/batches', { items: [item('a.wav')] })).status).toBe(401);
+  });
+
+  it('limits unfinished jobs per user with 429 and Retry-After', async () => {
+    const c = newClient();
+    await c.signUp();
+    const hundred = { items: Array.from({ length: 100 }, (_, i) => item(`${i}.wav`)) };
+    expect((await c.call('POST', '/v1/batches', hundred)).status).toBe(201);
+    const over = await c.call('POST', '/v1/batches', hundred);
+    expect(over.status).toBe(429);
+    expect(over.json.code).toBe('too_many_pending_jobs');
+    expect(over.headers.get('retry-after')).toBe('30');
+    const other = newClient();
+    await other.signUp();
+    expect((await other.call('POST', '/v1/batches', hundred)).status).toBe(201);
+  });
+
+  it('lists history with keyset pagination and keeps users apart', async () => {
+    const c = newClient();
+    await c.signUp();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push((await c.call('POST', '/v1/batches', { items: [item(`${i}.wav`)] })).json.batch_id);
+    const first = await c.call('GET', '/v1/batches?limit=2');
+    expect(first.json.items.map((b: { id: string }) => b.id)).toEqual([ids[2], ids[1]]);
+    expect(first.json.items[0]).toMatchObject({ status: 'awaiting_upload', total: 1, progress: 0 });
+    const second = await c.call('GET', `/v1/batches?limit=2&cursor=${first.json.next_cursor}`);
+    expect(second.json).toEqual({ items: [expect.objectContaining({ id: ids[0] })], next_cursor: null });
+    expect((await c.call('GET', '/v1/batches?cursor=bogus')).json.code).toBe('invalid_cursor');
+    expect((await c.call('GET', '/v1/batches?limit=0')).status).toBe(400);
+    const stranger = newClient();
+    await stranger.signUp();
+    expect((await stranger.call('GET', `/v1/batches/${ids[0]}`)).status).toBe(404);
+    expect((await stranger.call('DELETE', `/v1/batches/${ids[0]}`)).status).toBe(404);
+    expect((await stranger.call('GET', '/v1/batches')).json.items).toEqual([]);
+    expect((await c.call('GET', '/v1/batches/not-a-uuid')).status).toBe(404);
+  });
+
+  it('deletes every item: uploads, manifests, jobs and the batch', async () => {
+    const c = newClient();
+    await c.signUp();
+    const res = await c.call('POST', '/v1/batches', { items: [item('a.wav'), item('b.wav')] });
+    for (const slot of res.json.items) await ApiClient.postToS3(slot, wav, slot.filename, 'audio/wav');
+    const done = await c.waitForBatch(res.json.batch_id);
+    const client = s3();
+    const keys = res.json.items.flatMap((slot: { job_id: string; upload: { fields: { key: string } } }) => {
+      const owner = slot.upload.fields.key.split('/')[1];
+      return [slot.upload.fields.key, `results/${owner}/${slot.job_id}.json`];
+    });
+    const exists = (key: string) =>
+      client.send(new HeadObjectCommand({ Bucket: 'realtone-uploads', Key: key })).then(
+        () => true,
+        () => false,
+      );
+    expect(await Promise.all(keys.map(exists))).toEqual([true, true, true, true]);
+    expect(done.status).toBe('completed');
+    expect((await c.call('DELETE', `/v1/batches/${res.json.batch_id}`)).status).toBe(204);
+    expect(await Promise.all(keys.map(exists))).toEqual([false, false, false, false]);
+    expect((await c.call('GET', `/v1/batches/${res.json.batch_id}`)).status).toBe(404);
+    expect((await c.call('GET', `/v1/jobs/${res.json.items[0].job_id}`)).status).toBe(404);
+    expect((await c.call('DELETE', `/v1/batches/${res.json.batch_id}`)).status).toBe(404);
+    client.destroy();
   });
 });
 

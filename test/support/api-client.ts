@@ -97,6 +97,19 @@ export class ApiClient {
     return res.status;
   }
 
+  /** Polls GET /v1/batches/{id} until every item has finished (the batch is completed or failed). */
+  async waitForBatch(batchId: string, timeoutMs = 120_000, intervalMs = 200) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const res = await this.call('GET', `/v1/batches/${batchId}`);
+      if (res.status !== 200) throw new Error(`batch poll failed: ${res.status} ${res.text}`);
+      if (res.json.status === 'completed' || res.json.status === 'failed') return res.json;
+      if (Date.now() > deadline)
+        throw new Error(`batch ${batchId} still ${res.json.status} after ${timeoutMs} ms: ${res.text}`);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
   /** Polls GET /v1/jobs/{id} until the job is completed or failed. */
   async waitForJob(jobId: string, timeoutMs = 60_000, intervalMs = 100) {
     const deadline = Date.now() + timeoutMs;

@@ -35,6 +35,7 @@ export async function startStackProcess(
     SQS_PORT: '0',
     DYNAMODB_PORT: '0',
     PGLITE_PORT: '0',
+    METRICS_PORT: '0',
     LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'WARN',
     DATABASE_URL: undefined,
     REDIS_URL: undefined,

@@ -12,7 +12,8 @@ import type {
 const SELECT = `
 SELECT j.id, j.user_id, j.kind, j.status, f.filename, f.content_type, f.declared_bytes, f.object_key, f.stored_bytes,
        j.attempts, j.chunks_done, j.chunks_total, j.result, j.error_code, j.error_message, j.model_name,
-       j.model_version, j.timings, j.extractors, j.created_at, j.updated_at, j.started_at, j.finished_at
+       j.model_version, j.timings, j.extractors, j.created_at, j.updated_at, j.started_at, j.finished_at,
+       j.batch_id, j.batch_index, j.correlation_id, j.queued_at, j.manifest_key
 FROM detection_jobs j JOIN audio_files f ON f.id = j.audio_file_id`;
 
 type Row = Record<string, unknown>;
@@ -42,6 +43,11 @@ function toRecord(r: Row): JobRecord {
     updatedAt: r.updated_at as Date,
     startedAt: (r.started_at as Date | null) ?? null,
     finishedAt: (r.finished_at as Date | null) ?? null,
+    batchId: (r.batch_id as string | null) ?? null,
+    batchIndex: (r.batch_index as number | null) ?? null,
+    correlationId: (r.correlation_id as string | null) ?? null,
+    queuedAt: (r.queued_at as Date | null) ?? null,
+    manifestKey: (r.manifest_key as string | null) ?? null,
   };
 }
 
@@ -66,8 +72,8 @@ export class PostgresJobRepository implements JobRepository {
          INSERT INTO audio_files (id, user_id, object_key, filename, content_type, declared_bytes)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
        )
-       INSERT INTO detection_jobs (id, user_id, audio_file_id, status, extractors)
-       SELECT $1, $2, f.id, 'awaiting_upload', $7 FROM f`,
+       INSERT INTO detection_jobs (id, user_id, audio_file_id, status, extractors, correlation_id, batch_id, batch_index)
+       SELECT $1, $2, f.id, 'awaiting_upload', $7, $8, $9, $10 FROM f`,
       [
         job.id,
         job.userId,
@@ -76,6 +82,9 @@ export class PostgresJobRepository implements JobRepository {
         job.contentType,
         job.declaredBytes,
         job.extractors ?? ['deepfake'],
+        job.correlationId ?? null,
+        job.batch?.id ?? null,
+        job.batch?.index ?? null,
       ],
     );
     return this.reread(job.id);
@@ -93,6 +102,7 @@ export class PostgresJobRepository implements JobRepository {
     const { rowCount } = await this.pool.query(
       `UPDATE detection_jobs
           SET status = 'processing', attempts = attempts + 1, started_at = now(), updated_at = now(),
+              queued_at = COALESCE(queued_at, now()),
               lease_expires_at = now() + make_interval(secs => $2), chunks_done = 0, chunks_total = NULL
         WHERE id = $1 AND attempts < $3
           AND (status IN ('awaiting_upload', 'queued') OR (status = 'processing' AND lease_expires_at < now()))`,
@@ -123,7 +133,8 @@ export class PostgresJobRepository implements JobRepository {
       `WITH j AS (
          UPDATE detection_jobs
             SET status = 'completed', result = $2, timings = $3, model_name = $4, model_version = $5,
-                chunks_done = $6, chunks_total = $6, lease_expires_at = NULL, finished_at = now(), updated_at = now()
+                chunks_done = $6, chunks_total = $6, lease_expires_at = NULL, finished_at = now(), updated_at = now(),
+                manifest_key = $8
           WHERE id = $1 RETURNING audio_file_id
        )
        UPDATE audio_files SET stored_bytes = $7 WHERE id = (SELECT audio_file_id FROM j)`,
@@ -135,21 +146,28 @@ export class PostgresJobRepository implements JobRepository {
         result.model.version,
         result.chunks.length,
         outcome.storedBytes,
+        outcome.manifestKey ?? null,
       ],
     );
     return this.reread(jobId);
   }
 
-  async fail(jobId: string, code: string, message: string, storedBytes: number | null = null) {
+  async fail(
+    jobId: string,
+    code: string,
+    message: string,
+    storedBytes: number | null = null,
+    manifestKey?: string,
+  ) {
     await this.pool.query(
       `WITH j AS (
          UPDATE detection_jobs
             SET status = 'failed', error_code = $2, error_message = $3, lease_expires_at = NULL,
-                finished_at = now(), updated_at = now()
+                finished_at = now(), updated_at = now(), manifest_key = $5
           WHERE id = $1 RETURNING audio_file_id
        )
        UPDATE audio_files SET stored_bytes = COALESCE($4, stored_bytes) WHERE id = (SELECT audio_file_id FROM j)`,
-      [jobId, code, message.slice(0, 1000), storedBytes],
+      [jobId, code, message.slice(0, 1000), storedBytes, manifestKey ?? null],
     );
     return this.reread(jobId);
   }
@@ -165,7 +183,7 @@ export class PostgresJobRepository implements JobRepository {
   async markQueued(jobId: string, storedBytes: number) {
     await this.pool.query(
       `WITH j AS (
-         UPDATE detection_jobs SET status = 'queued', updated_at = now()
+         UPDATE detection_jobs SET status = 'queued', queued_at = now(), updated_at = now()
           WHERE id = $1 AND status = 'awaiting_upload' RETURNING audio_file_id
        )
        UPDATE audio_files SET stored_bytes = $2 WHERE id = (SELECT audio_file_id FROM j)`,
@@ -192,6 +210,15 @@ export class PostgresJobRepository implements JobRepository {
     const { rows } = await this.pool.query(
       `${SELECT} WHERE ${where.join(' AND ')} ORDER BY j.created_at DESC, j.id DESC LIMIT $${params.length}`,
       params,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** A batch's items in index order (the caller checked the batch belongs to the user). */
+  async listBatchItems(userId: string, batchId: string) {
+    const { rows } = await this.pool.query(
+      `${SELECT} WHERE j.batch_id = $1 AND j.user_id = $2 ORDER BY j.batch_index`,
+      [batchId, userId],
     );
     return rows.map(toRecord);
   }

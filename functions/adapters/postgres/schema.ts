@@ -91,4 +91,30 @@ CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id, family_expires_at);
 ALTER TABLE detection_jobs ADD COLUMN extractors text[] NOT NULL DEFAULT '{deepfake}';
 `,
   },
+  {
+    version: 5,
+    name: 'batches_manifests_correlation',
+    // Batches group up to 100 uploads of one user (POST /v1/batches); deleting one deletes its items' audio files,
+    // which cascade to their jobs. A job keeps the request id that created it (correlation_id, carried into every
+    // worker log line), when its object was first known to be stored (queued_at, for the time-spent-queued
+    // metric), and where its result manifest was written (manifest_key, results/<user>/<job>.json).
+    sql: `
+CREATE TABLE batches (
+  id uuid PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  extractors text[] NOT NULL,
+  item_count integer NOT NULL CHECK (item_count BETWEEN 1 AND 100),
+  correlation_id text,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX batches_user_history ON batches (user_id, created_at DESC, id DESC);
+ALTER TABLE detection_jobs
+  ADD COLUMN batch_id uuid REFERENCES batches (id) ON DELETE CASCADE,
+  ADD COLUMN batch_index integer CHECK (batch_index >= 0),
+  ADD COLUMN correlation_id text,
+  ADD COLUMN queued_at timestamptz,
+  ADD COLUMN manifest_key text;
+CREATE UNIQUE INDEX detection_jobs_batch_items ON detection_jobs (batch_id, batch_index) WHERE batch_id IS NOT NULL;
+`,
+  },
 ];

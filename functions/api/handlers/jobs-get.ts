@@ -17,5 +17,7 @@ export const handler = userRoute(async (event, deps, userId) => {
     userId,
     event.pathParameters?.id ?? '',
   );
-  return rawJson(200, job.json, TERMINAL.includes(job.status) ? undefined : POLL_AGAIN);
+  const id = event.pathParameters!.id!;
+  const body = job.manifest ? await deps.manifestLinks.fill(userId, id, job.json) : job.json;
+  return rawJson(200, body, TERMINAL.includes(job.status) ? undefined : POLL_AGAIN);
 });

@@ -58,6 +58,10 @@ export interface AnalyzeOptions {
   stages?: readonly WindowStage[];
   /** Extractors to run (resolved names, deepfake first) and the process's catalog that builds their stage. */
   extractors?: { names: readonly ExtractorName[]; catalog: ExtractorCatalog };
+  /** Whose file this is (a user id): the shared inference queue takes turns between users. */
+  group?: string;
+  /** Told how long each extractor took on each window, ms (stage latency metrics). */
+  onExtractorTime?: (name: ExtractorName, ms: number) => void;
 }
 
 export const DEFAULT_VERDICT_FRACTION = 1 / 3;
@@ -78,10 +82,11 @@ export async function analyzeAudio(
   const spec = manifest.chunk;
   const t0 = performance.now();
   let decodedAt = t0;
-  const extractorStage = options.extractors?.catalog.stage(options.extractors.names);
+  const extractorStage = options.extractors?.catalog.stage(options.extractors.names, options.onExtractorTime);
   const session = new DetectionSession(queue, {
     chunk: spec,
     stages: [...(options.stages ?? []), ...(extractorStage ? [extractorStage] : [])],
+    group: options.group,
     verdict: {
       fraction: options.verdict?.fraction ?? DEFAULT_VERDICT_FRACTION,
       thresholds: options.verdict?.thresholds ?? manifest.thresholds,

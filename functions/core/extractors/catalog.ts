@@ -52,7 +52,7 @@ export class ExtractorCatalog {
   }
 
   /** The stage for one request, or undefined when it needs none (the detector alone, no gate). */
-  stage(names: readonly ExtractorName[]): ExtractorStage | undefined {
+  stage(names: readonly ExtractorName[], onTime?: ExtractorTiming): ExtractorStage | undefined {
     const runs: [ExtractorName, ExtractorRun, boolean][] = [];
     for (const name of names) {
       if (name === 'pitch' || name === 'tempo') runs.push([name, CPU_EXTRACTORS[name].open(), true]);
@@ -65,7 +65,7 @@ export class ExtractorCatalog {
       ]);
     }
     if (!runs.length) return undefined;
-    return new ExtractorStage(runs, this.gating ? this.settings.minSpeechFraction : 0);
+    return new ExtractorStage(runs, this.gating ? this.settings.minSpeechFraction : 0, onTime);
   }
 }
 
@@ -73,6 +73,9 @@ export class ExtractorCatalog {
  * The extractors of one request as one pipeline stage. Windows arrive in order; each extractor is fed only the
  * samples it has not seen (stream windows overlap), so its cost follows the audio, not the hop.
  */
+/** Told how long one extractor took on one window, ms (stage latency metrics). */
+export type ExtractorTiming = (name: ExtractorName, ms: number) => void;
+
 export class ExtractorStage implements WindowStage {
   readonly name = 'extractors';
   /** Absolute samples fed so far. */
@@ -82,6 +85,7 @@ export class ExtractorStage implements WindowStage {
     /** name, run, and whether its values are reported (vad may run only for the gate). */
     private readonly runs: readonly [ExtractorName, ExtractorRun, boolean][],
     private readonly minSpeechFraction: number,
+    private readonly onTime?: ExtractorTiming,
   ) {}
 
   process(window: Window, chunk: ChunkScore): void | Promise<void> {
@@ -93,9 +97,14 @@ export class ExtractorStage implements WindowStage {
     const values: Partial<Record<ExtractorName, FeatureValues>> = {};
     const pending: Promise<void>[] = [];
     for (const [name, run] of this.runs) {
+      const started = performance.now();
       const pushed = fresh ? run.push(fresh, from) : undefined;
-      if (pushed) pending.push(pushed.then(() => void (values[name] = run.window(window.start, window.end))));
-      else values[name] = run.window(window.start, window.end);
+      const measured = () => {
+        values[name] = run.window(window.start, window.end);
+        this.onTime?.(name, performance.now() - started);
+      };
+      if (pushed) pending.push(pushed.then(measured));
+      else measured();
     }
     const done = () => this.report(chunk, values);
     return pending.length ? Promise.all(pending).then(done) : done();

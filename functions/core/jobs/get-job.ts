@@ -17,6 +17,8 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export interface RenderedJob {
   status: JobRecord['status'];
   json: string;
+  /** A result manifest exists: the read fills in `manifest_url` (manifest-links.ts). */
+  manifest: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function getJob(deps: GetJobDeps, userId: string, jobId: string): P
   const cached = await deps.cache.get(jobId).catch(() => undefined);
   if (cached) {
     if (cached.userId !== userId) throw new NotFoundError('job not found');
-    return { status: cached.status, json: cached.view };
+    return { status: cached.status, json: cached.view, manifest: cached.manifest === true };
   }
   let job: JobRecord | undefined = await deps.jobs.findForUser(userId, jobId);
   if (!job) throw new NotFoundError('job not found');
@@ -40,5 +42,5 @@ export async function getJob(deps: GetJobDeps, userId: string, jobId: string): P
   }
   const entry = toCached(job);
   await deps.cache.putIfAbsent(entry, cacheTtl(job.status, deps.resultTtlSeconds)).catch(() => undefined);
-  return { status: entry.status, json: entry.view };
+  return { status: entry.status, json: entry.view, manifest: entry.manifest === true };
 }

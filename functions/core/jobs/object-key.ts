@@ -21,6 +21,16 @@ export function sanitizeFilename(name: string): string {
   return ext ? `${stem}.${ext}` : stem;
 }
 
+/**
+ * Where a finished job's result manifest (audio_manifest_v1) lives: `results/{userId}/{jobId}.json`. Outside
+ * `uploads/`, so writing it raises no S3 event; it expires with the uploads (the same lifecycle days).
+ */
+export const RESULT_PREFIX = 'results/';
+
+export function resultKey(userId: string, jobId: string): string {
+  return `${RESULT_PREFIX}${userId}/${jobId}.json`;
+}
+
 export function uploadKey(userId: string, jobId: string, filename: string): string {
   return `${UPLOAD_PREFIX}${userId}/${jobId}/${sanitizeFilename(filename)}`;
 }

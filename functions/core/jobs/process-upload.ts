@@ -7,10 +7,12 @@
  * attempt, and after `maxAttempts` end it `failed`; nothing is left in `processing` except under a live lease.
  */
 import { AudioError } from '../../audio/errors.ts';
+import { withCorrelation } from '../../shared/correlation.ts';
 import { getLogger } from '../../shared/logger.ts';
 import { isRealToneError } from '../../shared/errors.ts';
 import type { StatusCache } from '../../ports/cache.ts';
 import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
+import { NO_METRICS, type Metrics } from '../../ports/metrics.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import { analyzeAudio } from '../detection/analyze.ts';
 import type { ExtractorCatalog } from '../extractors/catalog.ts';
@@ -18,6 +20,8 @@ import { resolveExtractors } from '../extractors/registry.ts';
 import type { InferenceQueue } from '../pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../detection/verdict.ts';
 import { JobGoneError } from './errors.ts';
+import { writeJobManifest } from './job-manifest.ts';
+import { recordOutcome, recordQueued, recordStage, timedDownload } from './job-telemetry.ts';
 import { parseUploadKey } from './object-key.ts';
 import { cacheTtl, toCached } from './view.ts';
 
@@ -35,6 +39,8 @@ export interface ProcessDeps {
   verdict?: Partial<VerdictPolicy>;
   /** Builds the stage of the extractors each job chose (pitch, tempo, vad, the VAD gate). */
   extractors?: ExtractorCatalog;
+  /** Stage latencies, outcomes, time spent queued (default: recorded nowhere). */
+  metrics?: Metrics;
 }
 
 export type ProcessOutcome =
@@ -55,17 +61,45 @@ async function publish(deps: ProcessDeps, job: JobRecord): Promise<void> {
     );
 }
 
-async function finishFailed(deps: ProcessDeps, jobId: string, code: string, message: string, size?: number) {
-  const job = await deps.jobs.fail(jobId, code, message, size);
+function manifestDeps(deps: ProcessDeps) {
+  return { storage: deps.storage, model: deps.inference.manifest };
+}
+
+async function finishFailed(
+  deps: ProcessDeps,
+  claimed: JobRecord,
+  code: string,
+  message: string,
+  size?: number,
+) {
+  const jobId = claimed.id;
+  // The manifest of a failed job says what went wrong; it is best effort, the failure itself is what must be kept.
+  const manifestKey = await writeJobManifest(
+    manifestDeps(deps),
+    claimed,
+    { error: { code, message } },
+    {},
+    size,
+  ).catch((error: unknown) => {
+    log.warn('result manifest not written', { jobId, error: (error as Error).message });
+    return undefined;
+  });
+  const job = await deps.jobs.fail(jobId, code, message, size, manifestKey).catch(async (error: unknown) => {
+    if (error instanceof JobGoneError && manifestKey)
+      await deps.storage.delete(manifestKey).catch(() => undefined);
+    throw error;
+  });
   await publish(deps, job);
   log.info('job failed', { jobId, code });
   return { outcome: 'failed' as const, jobId, code };
 }
 
+type ProcessOptions = { signal?: AbortSignal; heartbeat?: () => Promise<void> };
+
 export async function processUpload(
   deps: ProcessDeps,
   upload: { key: string },
-  options: { signal?: AbortSignal; heartbeat?: () => Promise<void> } = {},
+  options: ProcessOptions = {},
 ): Promise<ProcessOutcome> {
   const ids = parseUploadKey(upload.key);
   if (!ids) return { outcome: 'ignored', reason: 'not_an_upload_key' };
@@ -74,6 +108,33 @@ export async function processUpload(
     return { outcome: 'ignored', jobId: ids.jobId, reason: 'unknown_job' };
   if (existing.objectKey !== upload.key)
     return { outcome: 'ignored', jobId: ids.jobId, reason: 'foreign_key' };
+  // Every log line from here on carries the id of the request that created the job, and the job's id.
+  const correlation = {
+    correlation_id: existing.correlationId ?? existing.id,
+    job_id: existing.id,
+    ...(existing.batchId ? { batch_id: existing.batchId } : {}),
+  };
+  const metrics = deps.metrics ?? NO_METRICS;
+  metrics.set('realtone_jobs_running', ++running);
+  try {
+    const outcome = await withCorrelation(correlation, () => processJob(deps, upload, ids, options));
+    recordOutcome(metrics, outcome);
+    return outcome;
+  } finally {
+    metrics.set('realtone_jobs_running', --running);
+  }
+}
+
+/** File jobs this process is running (the realtone_jobs_running gauge). */
+let running = 0;
+
+async function processJob(
+  deps: ProcessDeps,
+  upload: { key: string },
+  ids: { jobId: string },
+  options: ProcessOptions,
+): Promise<ProcessOutcome> {
+  const metrics = deps.metrics ?? NO_METRICS;
 
   const job = await deps.jobs.claim(ids.jobId, deps.leaseSeconds, deps.maxAttempts);
   if (!job) {
@@ -82,16 +143,12 @@ export async function processUpload(
       // A worker died on the last allowed attempt; its lease has run out or will, and nobody may claim it again.
       const stale = await deps.jobs.claim(ids.jobId, deps.leaseSeconds, Number.MAX_SAFE_INTEGER);
       if (stale)
-        return finishFailed(
-          deps,
-          stale.id,
-          'attempts_exhausted',
-          `processing failed ${deps.maxAttempts} times`,
-        );
+        return finishFailed(deps, stale, 'attempts_exhausted', `processing failed ${deps.maxAttempts} times`);
     }
     return { outcome: 'ignored', jobId: ids.jobId, reason: `not_claimable:${now?.status ?? 'gone'}` };
   }
   await publish(deps, job);
+  const queueWaitMs = recordQueued(metrics, job);
 
   const heartbeat = setInterval(
     () => {
@@ -105,26 +162,31 @@ export async function processUpload(
   let storedBytes: number | undefined;
   try {
     const head = await deps.storage.head(upload.key);
-    if (!head)
-      return await finishFailed(deps, job.id, 'upload_missing', 'the uploaded object no longer exists');
+    if (!head) return await finishFailed(deps, job, 'upload_missing', 'the uploaded object no longer exists');
     storedBytes = head.size;
     if (head.size > job.declaredBytes || head.size > deps.limits.maxUploadBytes) {
       const limit = Math.min(job.declaredBytes, deps.limits.maxUploadBytes);
       return await finishFailed(
         deps,
-        job.id,
+        job,
         'too_large',
         `the upload is ${head.size} bytes; at most ${limit} were allowed`,
         head.size,
       );
     }
-    const source = await deps.storage.read(upload.key);
+    const readStarted = performance.now();
+    const source = timedDownload(await deps.storage.read(upload.key), readStarted, (ms) =>
+      recordStage(metrics, 'download', ms),
+    );
     const downloadedAt = performance.now();
     let lastPublish = 0;
+    const extractorMs = new Map<string, number>();
     const result = await analyzeAudio(source, deps.inference, {
       maxDurationS: deps.limits.maxDurationS,
       maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
       declaredContentType: job.contentType,
+      group: job.userId,
+      onExtractorTime: (name, ms) => extractorMs.set(name, (extractorMs.get(name) ?? 0) + ms),
       verdict: deps.verdict,
       signal: options.signal,
       ...(deps.extractors
@@ -142,10 +204,23 @@ export async function processUpload(
       ...result.timings,
       first_byte_ms: Math.round(downloadedAt - started),
       total_ms: Math.round(performance.now() - started),
-      queue_wait_ms: Math.max(0, Math.round(job.startedAt!.getTime() - job.createdAt.getTime())),
+      queue_wait_ms: Math.round(queueWaitMs),
     };
-    const done = await deps.jobs.complete(job.id, { result, storedBytes: head.size, timings });
+    recordStage(metrics, 'decode', result.timings.decode_ms ?? 0);
+    recordStage(metrics, 'inference', result.timings.inference_ms ?? 0);
+    // Each extractor's time over the whole file (window by window, summed), as one observation per job.
+    for (const [name, ms] of extractorMs) recordStage(metrics, `extractor:${name}`, ms);
+    const writeStarted = performance.now();
+    const manifestKey = await writeJobManifest(manifestDeps(deps), job, { result }, timings, head.size);
+    const done = await deps.jobs
+      .complete(job.id, { result, storedBytes: head.size, timings, manifestKey })
+      .catch(async (error: unknown) => {
+        // Deleted meanwhile: the delete may have run before the manifest existed, so remove it here.
+        if (error instanceof JobGoneError) await deps.storage.delete(manifestKey).catch(() => undefined);
+        throw error;
+      });
     await publish(deps, done);
+    recordStage(metrics, 'write', performance.now() - writeStarted);
     log.info('job completed', {
       jobId: job.id,
       chunks: result.chunks.length,
@@ -158,7 +233,7 @@ export async function processUpload(
     const gone = { outcome: 'ignored' as const, jobId: job.id, reason: 'deleted_while_processing' };
     if (error instanceof JobGoneError) return gone;
     if (error instanceof AudioError) {
-      return finishFailed(deps, job.id, error.code, error.message, storedBytes).catch((inner: unknown) => {
+      return finishFailed(deps, job, error.code, error.message, storedBytes).catch((inner: unknown) => {
         if (inner instanceof JobGoneError) return gone;
         throw inner;
       });
@@ -167,13 +242,7 @@ export async function processUpload(
     if (!aborted && job.attempts >= deps.maxAttempts) {
       log.error('job failed on its last attempt', { jobId: job.id, error: (error as Error).message });
       const code = isRealToneError(error) ? error.code : 'processing_failed';
-      return finishFailed(
-        deps,
-        job.id,
-        code,
-        `processing failed after ${job.attempts} attempts`,
-        storedBytes,
-      );
+      return finishFailed(deps, job, code, `processing failed after ${job.attempts} attempts`, storedBytes);
     }
     await deps.jobs.release(job.id);
     const released = await deps.jobs.find(job.id);

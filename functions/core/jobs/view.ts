@@ -28,6 +28,13 @@ export interface JobView {
   result: JobRecord['result'];
   error: { code: string; message: string } | null;
   timings: Record<string, number> | null;
+  /** The batch this job belongs to (POST /v1/batches), else null. */
+  batch_id: string | null;
+  /**
+   * A presigned GET of the job's audio_manifest_v1, valid for a few minutes, filled in by each read
+   * (manifest-links.ts); null while there is none. Always the last field: a read replaces the trailing `null`.
+   */
+  manifest_url: string | null;
 }
 
 export function toView(job: JobRecord): JobView {
@@ -43,12 +50,21 @@ export function toView(job: JobRecord): JobView {
     result: job.result,
     error: job.errorCode ? { code: job.errorCode, message: job.errorMessage ?? '' } : null,
     timings: job.timings,
+    batch_id: job.batchId,
+    manifest_url: null,
   };
 }
 
 /** The cache entry of a job: its owner, its status and its view serialised once. */
 export function toCached(job: JobRecord): CachedJob {
-  return { id: job.id, userId: job.userId, status: job.status, view: JSON.stringify(toView(job)) };
+  const cached: CachedJob = {
+    id: job.id,
+    userId: job.userId,
+    status: job.status,
+    view: JSON.stringify(toView(job)),
+  };
+  if (job.manifestKey) cached.manifest = true;
+  return cached;
 }
 
 /** One line of the history: the verdict without the chunk list. */
@@ -61,6 +77,7 @@ export interface JobSummary {
   updated_at: string;
   overall: { label: string; score: number } | null;
   error_code: string | null;
+  batch_id: string | null;
 }
 
 export function toSummary(job: JobRecord): JobSummary {
@@ -73,5 +90,6 @@ export function toSummary(job: JobRecord): JobSummary {
     updated_at: job.updatedAt.toISOString(),
     overall: job.result ? { label: job.result.overall.label, score: job.result.overall.score } : null,
     error_code: job.errorCode,
+    batch_id: job.batchId,
   };
 }

@@ -5,7 +5,9 @@
  *
  * Dispatch: when the model is idle, a batch runs as soon as `maxBatch` windows wait, or `maxWaitMs` after the first
  * one arrived; while a batch runs, windows accumulate and the next batch starts the moment it ends. Batches are
- * filled round-robin over callers, so a long file cannot starve a stream, nor a stream another.
+ * filled round-robin over groups (users), and within a group over callers: a long file cannot starve a stream,
+ * nor a stream another, and a user running many jobs at once gets one share of the model, as does a user running
+ * one. A caller that names no group is a group of its own.
  * One batch runs at a time: onnxruntime already spreads one run over the cores.
  */
 import type { Detector } from '../../ports/detector.ts';
@@ -16,6 +18,8 @@ export interface InferenceQueueOptions {
   maxBatch?: number;
   /** Longest a window waits for others to share its batch when the model is idle, in ms (default 5). */
   maxWaitMs?: number;
+  /** Told after each model run: how many windows it scored and how long it took (metrics). */
+  onBatch?: (windows: number, ms: number) => void;
 }
 
 interface Pending {
@@ -36,14 +40,20 @@ export class InferenceQueue {
   readonly maxBatch: number;
   readonly maxWaitMs: number;
   readonly stats: QueueStats = { batches: 0, windows: 0, busyMs: 0 };
-  /** Per-caller FIFO queues, in the order callers first queued (the round-robin order). */
-  private readonly queues = new Map<object, Pending[]>();
+  /**
+   * Per-group, per-caller FIFO queues: groups in round-robin order, and inside each group its callers in
+   * round-robin order (each in the order it first queued).
+   */
+  private readonly groups = new Map<unknown, Map<object, Pending[]>>();
+  /** The group of each caller with windows waiting. */
+  private readonly groupOf = new Map<object, unknown>();
   private queued = 0;
   private running: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly batch: Float32Array;
   private readonly window: number;
   private idleWaiters: (() => void)[] = [];
+  private readonly onBatch: InferenceQueueOptions['onBatch'];
 
   constructor(
     readonly detector: Detector,
@@ -51,6 +61,7 @@ export class InferenceQueue {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? detector.manifest.batch_size);
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 5);
+    this.onBatch = options.onBatch;
     this.window = detector.manifest.input.shape[1];
     this.batch = new Float32Array(this.maxBatch * this.window);
   }
@@ -64,25 +75,39 @@ export class InferenceQueue {
     return this.queued;
   }
 
+  private queueOf(owner: object): Pending[] | undefined {
+    return this.groups.get(this.groupOf.get(owner))?.get(owner);
+  }
+
   queuedFor(owner: object): number {
-    return this.queues.get(owner)?.length ?? 0;
+    return this.queueOf(owner)?.length ?? 0;
   }
 
   /** How long the oldest waiting window has waited, in ms (0 when none waits); of one caller's when given. */
   oldestWaitMs(now = performance.now(), owner?: object): number {
     let oldest = Infinity;
-    const queues = owner ? [this.queues.get(owner) ?? []] : this.queues.values();
+    const queues = owner
+      ? [this.queueOf(owner) ?? []]
+      : [...this.groups.values()].flatMap((o) => [...o.values()]);
     for (const q of queues) if (q.length) oldest = Math.min(oldest, q[0]!.enqueuedAt);
     return oldest === Infinity ? 0 : now - oldest;
   }
 
-  /** Queues one normalised window (window_samples floats) for `owner`; resolves to P(synthetic). */
-  submit(owner: object, input: Float32Array): Promise<number> {
+  /**
+   * Queues one normalised window (window_samples floats) for `owner`; resolves to P(synthetic). `group` (a user id)
+   * shares one round-robin turn among all of a user's callers.
+   */
+  submit(owner: object, input: Float32Array, group: unknown = owner): Promise<number> {
     if (input.length !== this.window)
       return Promise.reject(new RangeError(`a window holds ${this.window} samples, got ${input.length}`));
     return new Promise<number>((resolve, reject) => {
-      let q = this.queues.get(owner);
-      if (!q) this.queues.set(owner, (q = []));
+      let q = this.queueOf(owner);
+      if (!q) {
+        this.groupOf.set(owner, group);
+        let owners = this.groups.get(group);
+        if (!owners) this.groups.set(group, (owners = new Map()));
+        owners.set(owner, (q = []));
+      }
       q.push({ input, enqueuedAt: performance.now(), resolve, reject });
       this.queued++;
       this.schedule();
@@ -95,9 +120,13 @@ export class InferenceQueue {
    * windows were withdrawn.
    */
   cancel(owner: object): number {
-    const q = this.queues.get(owner);
-    if (!q) return 0;
-    this.queues.delete(owner);
+    const group = this.groupOf.get(owner);
+    const owners = this.groups.get(group);
+    const q = owners?.get(owner);
+    if (!owners || !q) return 0;
+    this.groupOf.delete(owner);
+    owners.delete(owner);
+    if (!owners.size) this.groups.delete(group);
     this.queued -= q.length;
     const error = new CancelledError('the caller withdrew its windows');
     for (const p of q) p.reject(error);
@@ -129,16 +158,23 @@ export class InferenceQueue {
     }
   }
 
-  /** Takes up to maxBatch windows, one per caller in turn, moving served callers to the back of the order. */
+  /**
+   * Takes up to maxBatch windows, one per group in turn and, inside a group, from its callers in turn; served
+   * groups and callers move to the back of their order, so the next batch starts with the next ones.
+   */
   private take(): Pending[] {
     const taken: Pending[] = [];
     while (taken.length < this.maxBatch && this.queued) {
-      for (const [owner, q] of this.queues) {
+      for (const [group, owners] of this.groups) {
         if (taken.length >= this.maxBatch) break;
+        const [owner, q] = owners.entries().next().value!;
         taken.push(q.shift()!);
         this.queued--;
-        this.queues.delete(owner); // re-inserted at the end: the next batch starts with the next caller
-        if (q.length) this.queues.set(owner, q);
+        owners.delete(owner); // re-inserted at the end of its group, which goes to the end of the groups
+        if (q.length) owners.set(owner, q);
+        else this.groupOf.delete(owner);
+        this.groups.delete(group);
+        if (owners.size) this.groups.set(group, owners);
       }
     }
     return taken;
@@ -156,7 +192,9 @@ export class InferenceQueue {
     } finally {
       this.stats.batches++;
       this.stats.windows += taken.length;
-      this.stats.busyMs += performance.now() - started;
+      const ms = performance.now() - started;
+      this.stats.busyMs += ms;
+      this.onBatch?.(taken.length, ms);
       this.running = undefined;
       if (this.queued) {
         // Everything that arrived during the run goes now: it has waited a whole batch already.

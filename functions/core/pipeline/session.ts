@@ -53,6 +53,8 @@ export interface SessionOptions {
   onWindow?: (chunk: ChunkScore) => void;
   /** Windows queued or running before push() asks its caller to wait (default: twice the queue's batch). */
   maxInFlight?: number;
+  /** Who the windows are for (a user id): the inference queue shares the model fairly between groups. */
+  group?: string;
 }
 
 export interface SessionResult {
@@ -204,7 +206,7 @@ export class DetectionSession {
     if (chunk.reason) return; // a stage kept it from the model (no_speech)
     const input = window.samples.slice();
     normalizeWindow(input, this.queue.manifest.normalization);
-    chunk.score = round6(await this.queue.submit(this, input));
+    chunk.score = round6(await this.queue.submit(this, input, this.options.group ?? this));
   }
 
   private finish(chunk: ChunkScore): void {

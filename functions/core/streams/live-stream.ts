@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { AudioError } from '../../audio/errors.ts';
 import { PcmStream } from '../../audio/pcm-stream.ts';
 import type { FinishedStream, JobRecord } from '../../ports/jobs.ts';
+import type { Metrics } from '../../ports/metrics.ts';
 import { getLogger } from '../../shared/logger.ts';
 import { ranExtractors } from '../detection/analyze.ts';
 import { labelFor, type VerdictPolicy } from '../detection/verdict.ts';
@@ -47,6 +48,8 @@ export interface LiveStreamDeps {
   onRecorded?: (job: JobRecord) => void | Promise<void>;
   /** Builds the stage of the extractors a stream chose (and the VAD gate); without it only the detector runs. */
   extractors?: ExtractorCatalog;
+  /** Sessions and window latency (the stream service's /metrics). */
+  metrics?: Metrics;
 }
 
 const log = getLogger('live-stream');
@@ -78,6 +81,8 @@ export class LiveStream {
   private refilledAt = performance.now();
   private ended = false;
   private readonly extractors: ExtractorName[];
+  /** When each window's last sample arrived, until its verdict is sent (window latency). */
+  private readonly cutAt = new Map<number, number>();
 
   constructor(
     private readonly deps: LiveStreamDeps,
@@ -95,7 +100,14 @@ export class LiveStream {
       chunk: { ...manifest.chunk, hop_samples: hop },
       verdict: deps.verdict,
       stages: stage ? [stage] : [],
-      onWindow: (chunk) => this.send(windowMessage(chunk, thresholds)),
+      group: userId,
+      onWindow: (chunk) => {
+        this.send(windowMessage(chunk, thresholds));
+        const cut = this.cutAt.get(chunk.index);
+        this.cutAt.delete(chunk.index);
+        if (cut !== undefined)
+          deps.metrics?.observe('realtone_stream_window_latency_seconds', (performance.now() - cut) / 1000);
+      },
     });
     this.pcm = new PcmStream(
       { encoding: start.encoding, sampleRate: start.sample_rate, channels: start.channels },
@@ -143,7 +155,10 @@ export class LiveStream {
    */
   push(frame: Uint8Array): Promise<void> | undefined {
     if (this.ended) throw new StreamProtocolError('bad_message', 'audio after the end message');
+    const cutBefore = this.session.windows;
     this.pcm.push(frame);
+    if (this.deps.metrics)
+      for (let i = cutBefore, now = performance.now(); i < this.session.windows; i++) this.cutAt.set(i, now);
     const { format } = this.pcm;
     const seconds =
       frame.length / ((format.encoding === 's16le' ? 2 : 4) * format.channels * format.sampleRate);

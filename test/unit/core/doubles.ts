@@ -38,6 +38,11 @@ export class MemoryJobs implements JobRepository {
       updatedAt: now,
       startedAt: null,
       finishedAt: null,
+      batchId: job.batch?.id ?? null,
+      batchIndex: job.batch?.index ?? null,
+      correlationId: job.correlationId ?? null,
+      queuedAt: null,
+      manifestKey: null,
       leaseUntil: 0,
     };
     this.jobs.set(job.id, record);
@@ -158,5 +163,11 @@ export class MemoryStore implements ObjectStore {
   }
   async delete(key: string) {
     this.objects.delete(key);
+  }
+  async put(key: string, body: string) {
+    this.objects.set(key, new TextEncoder().encode(body));
+  }
+  async presignGet(key: string, expiresSeconds: number) {
+    return `http://s3.local/bucket/${key}?expires=${expiresSeconds}`;
   }
 }

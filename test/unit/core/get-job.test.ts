@@ -70,6 +70,8 @@ describe('getJob', () => {
       result: null,
       error: null,
       timings: null,
+      batch_id: null,
+      manifest_url: null,
     });
   });
 });

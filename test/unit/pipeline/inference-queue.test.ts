@@ -41,6 +41,29 @@ describe('InferenceQueue', () => {
     expect(batches[2]).toEqual([103, 104]);
   });
 
+  it('takes turns between users first: three jobs of one user share one turn with one job of another', async () => {
+    const { detector, batches, open } = recordingDetector();
+    detector.gate = true;
+    const q = new InferenceQueue(detector as unknown as Detector, { maxBatch: 4, maxWaitMs: 0 });
+    const [a1, a2, a3, b1] = [{}, {}, {}, {}];
+    const first = q.submit(a1, win(100), 'user-a'); // runs alone and holds the model
+    const waiting = [
+      ...[101, 102].map((id) => q.submit(a1, win(id), 'user-a')),
+      ...[201, 202].map((id) => q.submit(a2, win(id), 'user-a')),
+      ...[301, 302].map((id) => q.submit(a3, win(id), 'user-a')),
+      ...[901, 902, 903].map((id) => q.submit(b1, win(id), 'user-b')),
+    ];
+    detector.gate = false;
+    open();
+    await Promise.all([first, ...waiting]);
+    // Per user, not per job: user b gets every other window, and user a's three jobs take turns among themselves.
+    expect(batches[1]).toEqual([101, 901, 201, 902]);
+    expect(batches[2]).toEqual([301, 903, 102, 202]);
+    expect(batches[3]).toEqual([302]);
+    await q.idle();
+    expect(q.depth).toBe(0);
+  });
+
   it('withdraws a cancelled caller’s windows: they reject, others are unaffected, nothing is left queued', async () => {
     const { detector, batches, open } = recordingDetector();
     detector.gate = true;

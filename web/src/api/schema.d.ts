@@ -219,6 +219,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's batches, newest first (keyset pagination) */
+        get: operations["listBatches"];
+        put?: never;
+        /**
+         * Create a batch of 1–100 uploads: one job and one presigned POST per item, all or none
+         * @description Every item is checked before anything is created (413 too_large, 415 unsupported_format, with the item in errors[].field); a user with too many unfinished jobs gets 429 too_many_pending_jobs (BATCH_MAX_PENDING_JOBS_PER_USER, default 300) with Retry-After.
+         */
+        post: operations["createBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/batches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** Batch status counts, progress (0..1) and items (owner only; others get 404) */
+        get: operations["getBatch"];
+        put?: never;
+        post?: never;
+        /** Delete the batch and every item: audio objects, manifests, results, cache entries (owner only) */
+        delete: operations["deleteBatch"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -368,6 +409,16 @@ export interface components {
             timings: null | {
                 [key: string]: number;
             };
+            /**
+             * Format: uuid
+             * @description the batch this job is an item of (POST /v1/batches)
+             */
+            batch_id: string | null;
+            /**
+             * Format: uri
+             * @description presigned GET of the job's audio_manifest_v1 (proto/audio_manifest_v1.schema.json), valid MANIFEST_URL_TTL_SECONDS (300 s); null until the job has finished
+             */
+            manifest_url: string | null;
         };
         SocketTicket: {
             ticket: string;
@@ -395,6 +446,8 @@ export interface components {
                 score: number;
             };
             error_code: string | null;
+            /** Format: uuid */
+            batch_id: string | null;
         };
         JobList: {
             items: components["schemas"]["JobSummary"][];
@@ -449,6 +502,124 @@ export interface components {
                 };
                 sha256: string;
             };
+        };
+        BatchItemRequest: {
+            filename: string;
+            /**
+             * @example audio/wav
+             * @example audio/mpeg
+             * @example audio/ogg
+             * @example audio/flac
+             * @example audio/mp4
+             * @example audio/webm
+             */
+            content_type: string;
+            size_bytes: number;
+        };
+        BatchRequest: {
+            items: components["schemas"]["BatchItemRequest"][];
+            /** @description extractors to run on every item (GET /v1/extractors; default ["deepfake"]); an unknown name is 400 listing the valid ones */
+            extractors?: string[];
+        };
+        BatchCreated: {
+            /** Format: uuid */
+            batch_id: string;
+            /** @constant */
+            status: "awaiting_upload";
+            /** Format: date-time */
+            created_at: string;
+            extractors: string[];
+            items: {
+                index: number;
+                /** Format: uuid */
+                job_id: string;
+                filename: string;
+                /** @constant */
+                status: "awaiting_upload";
+                upload: {
+                    /** Format: uri */
+                    url: string;
+                    fields: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expires_at: string;
+                    max_bytes: number;
+                };
+            }[];
+        };
+        /**
+         * @description derived from the items: awaiting_upload while no object has arrived, processing while any item is unfinished, then completed (at least one item completed) or failed (every item failed)
+         * @enum {unknown}
+         */
+        BatchStatus: "awaiting_upload" | "processing" | "completed" | "failed";
+        StatusCounts: {
+            awaiting_upload: number;
+            queued: number;
+            processing: number;
+            completed: number;
+            failed: number;
+        };
+        BatchSummary: {
+            status: components["schemas"]["BatchStatus"];
+            counts: components["schemas"]["StatusCounts"];
+            /** @description chunks done over chunks in total, across items; a finished item counts as done, an item not yet decoding weighs the mean known chunk total */
+            progress: number;
+            chunks: {
+                done: number;
+                total: number;
+            };
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description items */
+            total: number;
+        };
+        Batch: {
+            status: components["schemas"]["BatchStatus"];
+            counts: components["schemas"]["StatusCounts"];
+            /** @description chunks done over chunks in total, across items; a finished item counts as done, an item not yet decoding weighs the mean known chunk total */
+            progress: number;
+            chunks: {
+                done: number;
+                total: number;
+            };
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description items */
+            total: number;
+            extractors: string[];
+            items: {
+                index: number;
+                /** Format: uuid */
+                job_id: string;
+                filename: string;
+                status: components["schemas"]["JobStatus"];
+                progress: {
+                    chunks_done: number;
+                    chunks_total: number | null;
+                };
+                overall: null | {
+                    /** @enum {unknown} */
+                    label: "real" | "likely_fake" | "fake";
+                    score: number;
+                };
+                error: null | {
+                    code: string;
+                    message: string;
+                };
+            }[];
+        };
+        BatchList: {
+            items: components["schemas"]["BatchSummary"][];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -817,6 +988,109 @@ export interface operations {
                 };
                 content?: never;
             };
+        };
+    };
+    listBatches: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+        };
+    };
+    createBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchRequest"];
+            };
+        };
+        responses: {
+            /** @description the batch and its upload slots */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchCreated"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            429: components["responses"]["Problem"];
+        };
+    };
+    getBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the batch; Retry-After (seconds) while items are unfinished */
+            200: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Batch"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    deleteBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
 }
