@@ -45,6 +45,7 @@ export function formatSuccess(file: string, r: AnalysisResult) {
     overall: { label: r.overall.label, score: r.overall.score, confidence: r.overall.confidence },
     model: { name: r.model.name, version: r.model.version },
     ...(r.features ? { features: r.features } : {}),
+    ...(r.warnings ? { warnings: r.warnings } : {}),
   };
 }
 
@@ -83,6 +84,7 @@ async function analyzeOne(file: string, { inference, limits, extractors, manifes
     const started = performance.now();
     const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), inference, {
       ...limits,
+      sourceBytes: info.size,
       extractors,
     });
     const total = { total_ms: Math.round(performance.now() - started) };

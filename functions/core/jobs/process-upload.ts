@@ -185,6 +185,7 @@ async function processJob(
       maxDurationS: deps.limits.maxDurationS,
       maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
       declaredContentType: job.contentType,
+      sourceBytes: head.size,
       group: job.userId,
       onExtractorTime: (name, ms) => extractorMs.set(name, (extractorMs.get(name) ?? 0) + ms),
       verdict: deps.verdict,
