@@ -61,7 +61,7 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
       await worker.drain(drainMs);
       await jobSource.stop();
       await close();
-      log.info('worker stopped', worker.stats);
+      log.info('worker stopped', { ...worker.stats });
     },
   };
 }

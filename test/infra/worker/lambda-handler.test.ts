@@ -6,7 +6,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { ProcessOutcome } from '../../../functions/core/jobs/process-upload.ts';
 import { createSqsJobHandler, type SqsJobRuntime } from '../../../functions/worker/lambda-handler.ts';
-import { s3EventNotification, s3TestEvent } from '../../../functions/worker/s3-event.ts';
+import { s3EventNotification, s3TestEvent } from '../../../functions/local/s3-notifications.ts';
 
 const BUCKET = 'realtone-uploads';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MessageSource, QueueMessage } from '../../../functions/ports/queue.ts';
 import { QueueWorker } from '../../../functions/worker/queue-worker.ts';
-import { s3EventNotification, s3TestEvent } from '../../../functions/worker/s3-event.ts';
+import { s3EventNotification, s3TestEvent } from '../../../functions/local/s3-notifications.ts';
 import type { ProcessOutcome } from '../../../functions/core/jobs/process-upload.ts';
 
 /** A queue double that hands out a fixed list of messages once and records what the worker did with each. */
