@@ -119,7 +119,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => adminPool.end());
     await migrate(adminPool);
 
-    const visibility = Number(options.env?.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? 120);
+    const visibility = Number(options.env?.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? 30);
     const sqs = await startSqs({
       port: options.sqsPort ?? 4566,
       client: (endpoint) => createSqsClient({ region: REGION, endpoint }),
@@ -142,7 +142,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await bridge.sendTestEvent();
     const s3Client = createS3Client({ region: REGION, endpoint: s3.endpoint });
     stops.push(async () => s3Client.destroy());
-    const replayed = await replayUnfinishedUploads(adminPool, s3Client, LOCAL_BUCKET, bridge);
+    const replayed = await replayUnfinishedUploads(adminPool, s3Client, LOCAL_BUCKET, bridge, {
+      leasesAreDead: db.embedded,
+    });
     if (replayed) log.info('re-sent S3 events for unfinished uploads', { count: replayed });
     const dynamo = await startDynamo(options.dynamoPort ?? 4567, REGION);
     stops.push(dynamo.stop);

@@ -75,6 +75,7 @@ async function start(): Promise<SqsJobRuntime> {
   return {
     bucket: config.UPLOAD_BUCKET,
     visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+    holdOnStart: true,
     source: messageSourceFromConfig(config),
     process: (key, options) => processUpload(deps, { key }, options),
   };

@@ -18,6 +18,11 @@ export interface JobMessageContext {
   bucket: string;
   visibilityTimeoutSeconds: number;
   source: Pick<MessageSource, 'extend' | 'retry'>;
+  /**
+   * Set the message's visibility to `visibilityTimeoutSeconds` before processing (Lambda: the queue's own timeout
+   * must cover the function timeout, so each message is shortened here and then carried by the heartbeat).
+   */
+  holdOnStart?: boolean;
   process(
     key: string,
     options: { signal?: AbortSignal; heartbeat: () => Promise<void> },
@@ -70,6 +75,10 @@ export async function handleJobMessage(
     return 'retry';
   }
   let retry = false;
+  if (context.holdOnStart)
+    await context.source
+      .extend(message, context.visibilityTimeoutSeconds)
+      .catch((error) => log.warn('visibility not shortened', { error: (error as Error).message }));
   for (const object of parsed.objects) {
     if (object.bucket !== context.bucket || !object.eventName.startsWith('ObjectCreated:')) {
       stats.ignored++;
