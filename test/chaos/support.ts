@@ -1,0 +1,109 @@
+/**
+ * Shared parts of the chaos suite: speech uploads through the real API and S3 form, job polling through the API,
+ * and the stack's Prometheus counters (the inference count that proves no job ran twice).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ApiClient, type UploadSlot } from '../support/api-client.ts';
+import { ROOT } from '../support/local-stack-process.ts';
+import { decodeWav16Mono, encodeWav16, loopTo } from '../support/wav.ts';
+
+/** Real speech looped to `seconds` (the e2e fixture): every window is judged, so chunks = inferences. */
+export function speechWav(seconds: number): Uint8Array {
+  const { samples, sampleRate } = decodeWav16Mono(
+    new Uint8Array(readFileSync(path.join(ROOT, 'test/fixtures/e2e/speech-9.5s.wav'))),
+  );
+  return encodeWav16(loopTo(samples, sampleRate, seconds), sampleRate);
+}
+
+/** Requests `n` uploads and POSTs each file to S3, `parallel` at a time (a browser per user). */
+export async function uploadMany(
+  client: ApiClient,
+  wav: Uint8Array,
+  n: number,
+  parallel = 1,
+): Promise<UploadSlot[]> {
+  const slots: UploadSlot[] = new Array(n);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const slot = await client.requestUpload(`chaos-${i}.wav`, 'audio/wav', wav.length);
+      const status = await ApiClient.postToS3(slot, wav, `chaos-${i}.wav`, 'audio/wav');
+      if (status !== 204) throw new Error(`S3 POST answered ${status}`);
+      slots[i] = slot;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, n) }, lane));
+  return slots;
+}
+
+export type JobView = { id: string; status: string; error: { code: string } | null; result: any };
+
+/** Polls every job until all are finished or `timeoutMs` passes; returns the last view of each. */
+export async function waitForAll(client: ApiClient, ids: string[], timeoutMs: number): Promise<JobView[]> {
+  const deadline = Date.now() + timeoutMs;
+  const done = new Map<string, JobView>();
+  for (;;) {
+    for (const id of ids) {
+      if (done.has(id)) continue;
+      const res = await client.call('GET', `/v1/jobs/${id}`).catch(() => undefined);
+      if (res?.status === 200 && ['completed', 'failed'].includes(res.json.status))
+        done.set(id, res.json as JobView);
+    }
+    if (done.size === ids.length || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const views: JobView[] = [];
+  for (const id of ids) {
+    const view = done.get(id) ?? ((await client.call('GET', `/v1/jobs/${id}`)).json as JobView);
+    views.push(view);
+  }
+  return views;
+}
+
+/** Sum of a Prometheus counter's samples (all label sets), as the stack serves it on /metrics. */
+export async function counter(metricsUrl: string, name: string, labels?: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const m = /^(\w+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if (labels && !(m[2] ?? '').includes(labels)) continue;
+    sum += Number(m[3]);
+  }
+  return sum;
+}
+
+/** Windows a finished job's result judged (each one inference). */
+export const judged = (job: JobView) =>
+  (job.result?.chunks ?? []).filter((c: { score: number | null }) => c.score !== null).length;
+
+/** Messages in the stack's dead-letter queue (its URL is on the stack's `sqs` line). */
+export async function deadLetters(output: string): Promise<number> {
+  const m = /dlq (http:\/\/\S+?)\)/.exec(output);
+  if (!m) throw new Error(`no dead-letter queue URL in the stack output:\n${output}`);
+  const url = m[1]!;
+  const endpoint = /^ {2}sqs\s+(http:\/\/\S+)/m.exec(output)![1]!;
+  const { SQSClient, GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
+  const sqs = new SQSClient({
+    region: 'us-east-1',
+    endpoint,
+    useQueueUrlAsEndpoint: false,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return (
+      Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    );
+  } finally {
+    sqs.destroy();
+  }
+}
