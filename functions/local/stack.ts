@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   webDist?: string | false;
   /** Extra environment for handlers and worker (limits, timeouts). */
   env?: Record<string, string>;
+  /** Consume the jobs queue in this process (default); false leaves the jobs to workers started separately. */
+  queueWorker?: boolean;
 }
 
 export interface LocalStack {
@@ -179,7 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { closeApiDeps } = await import('../api/deps.ts');
     stops.push(closeApiDeps);
     const { startWorker } = await import('../worker/runtime.ts');
-    const worker = await startWorker();
+    const worker = await startWorker(undefined, { consume: options.queueWorker ?? true });
     stops.push(() => worker.stop());
     const { serveProcessMetrics } = await import('../adapters/metrics-factory.ts');
     const metricsServer = (await serveProcessMetrics(worker.config))!;

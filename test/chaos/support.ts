@@ -107,3 +107,56 @@ export async function deadLetters(output: string): Promise<number> {
     sqs.destroy();
   }
 }
+
+export interface WorkerProcess {
+  child: import('node:child_process').ChildProcess;
+  metrics: string;
+  output: () => string;
+}
+
+/**
+ * Starts a detector worker (`functions/worker/main.ts`, the container's process) against a running local stack's
+ * S3, SQS, Postgres and Redis, and waits until it consumes the queue.
+ */
+export async function startWorkerProcess(
+  stack: { output: () => string },
+  env: Record<string, string>,
+): Promise<WorkerProcess> {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('../support/local-stack-process.ts');
+  const line = (name: string) =>
+    new RegExp(`^ {2}${name}\\s+(http:\\/\\/\\S+)`, 'm').exec(stack.output())![1]!;
+  const queue = /\(queue (http:\/\/\S+?),/.exec(stack.output())![1]!;
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    UPLOAD_BUCKET: 'realtone-uploads',
+    S3_ENDPOINT: line('s3'),
+    SQS_ENDPOINT: line('sqs'),
+    JOBS_QUEUE_URL: queue,
+    CACHE_DRIVER: 'redis',
+    WORKER_WAIT_SECONDS: '2',
+    METRICS_PORT: '0',
+    LOG_LEVEL: 'INFO',
+    ...env,
+  };
+  delete childEnv.VITEST;
+  delete childEnv.MODEL_MANIFEST;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/worker/main.ts'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 90_000;
+  while (!/"message":"metrics served".*?"url":"([^"]+)"/.test(out) || !out.includes('"worker started"')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const metrics = /"message":"metrics served".*?"url":"([^"]+)"/.exec(out)![1]!;
+  return { child, metrics, output: () => out };
+}
