@@ -4,8 +4,8 @@
  * ObjectCreated events) → process each → say whether the message is done (delete it) or must come back.
  *
  * When it must come back, this sets its visibility to the back-off here, so both modes retry on the same schedule:
- * a job given back or an infrastructure error → 10 s × 2^(receives − 1), at most 300 s (0 on drain: another worker
- * takes it at once); a message that is not an S3 notification → 5 s × receives, at most 60 s, and it is never
+ * a job given back → 10 s × 2^(receives − 1), at most 300 s (0 on drain: another worker takes it at once); an
+ * infrastructure error → the same, but no sooner than the hold (a lease the attempt kept has run out by then); a message that is not an S3 notification → 5 s × receives, at most 60 s, and it is never
  * deleted: after maxReceiveCount receives the redrive policy moves it to the dead-letter queue, to be inspected.
  * While a job runs, the heartbeat keeps the message invisible for `visibilityTimeoutSeconds` more.
  */
@@ -75,6 +75,7 @@ export async function handleJobMessage(
     return 'retry';
   }
   let retry = false;
+  let threw = false;
   if (context.holdOnStart)
     await context.source
       .extend(message, context.visibilityTimeoutSeconds)
@@ -96,8 +97,9 @@ export async function handleJobMessage(
       if (outcome.outcome === 'ignored')
         log.info('object ignored', { key: object.key, reason: outcome.reason });
     } catch (error) {
-      // Postgres or S3 unreachable before the job could even be claimed: try the message again later.
+      // Postgres or S3 unreachable, before the job was claimed or while giving it back: try the message again later.
       retry = true;
+      threw = true;
       stats.retried++;
       log.error('processing error; message will be retried', {
         key: object.key,
@@ -106,7 +108,14 @@ export async function handleJobMessage(
     }
   }
   if (!retry) return 'done';
-  const delay = options.signal?.aborted ? 0 : retryDelaySeconds(message.receiveCount);
+  // After an error the job may still hold this attempt's lease (it could not be given back): the message comes back
+  // no sooner than the hold, when that lease has run out, so the next attempt can claim the job.
+  const backoff = retryDelaySeconds(message.receiveCount);
+  const delay = options.signal?.aborted
+    ? 0
+    : threw
+      ? Math.max(backoff, context.visibilityTimeoutSeconds)
+      : backoff;
   await context.source
     .retry(message, delay)
     .catch((error) => log.warn('retry visibility failed', { error: (error as Error).message }));
