@@ -2,6 +2,7 @@
  * Shared parts of the chaos suite: speech uploads through the real API and S3 form, job polling through the API,
  * and the stack's Prometheus counters (the inference count that proves no job ran twice).
  */
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, type UploadSlot } from '../support/api-client.ts';
@@ -109,7 +110,7 @@ export async function deadLetters(output: string): Promise<number> {
 }
 
 export interface WorkerProcess {
-  child: import('node:child_process').ChildProcess;
+  child: ChildProcess;
   metrics: string;
   output: () => string;
 }
@@ -160,3 +161,40 @@ export async function startWorkerProcess(
   const metrics = /"message":"metrics served".*?"url":"([^"]+)"/.exec(out)![1]!;
   return { child, metrics, output: () => out };
 }
+
+/** A free TCP port on 127.0.0.1 (for servers a scenario stops and starts again on the same address). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Starts test/chaos/pglite-server.ts on `dataDir` and `port`; resolves once it listens. */
+export async function startPglite(dataDir: string, port: number): Promise<ChildProcess> {
+  const { spawn } = await import('node:child_process');
+  const { ROOT } = await import('../support/local-stack-process.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/pglite-server.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`PGlite server exited with ${code}`)));
+  });
+  return child;
+}
+
+export const stopped = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
