@@ -3,6 +3,7 @@
  * and the stack's Prometheus counters (the inference count that proves no job ran twice).
  */
 import type { ChildProcess } from 'node:child_process';
+import type { Server, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient, type UploadSlot } from '../support/api-client.ts';
@@ -198,3 +199,42 @@ export const stopped = (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM')
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+
+/**
+ * A TCP proxy to a server (the shared Redis) that a scenario can cut: `down()` refuses new connections and drops
+ * the open ones, as a failed server would; `up()` takes connections again on the same port. The server behind it is
+ * never touched.
+ */
+export async function tcpProxy(target: { host: string; port: number }) {
+  const net = await import('node:net');
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = async () => {
+    server = net.createServer((client) => {
+      const upstream = net.connect(target.port, target.host);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  };
+  await listen();
+  return {
+    get port() {
+      return port;
+    },
+    async down() {
+      const closed = new Promise((r) => server!.close(r));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    up: listen,
+  };
+}
