@@ -37,9 +37,7 @@ async function gauge(url: string, name: string) {
 }
 
 /** One client: uploads `n` files one after another, each polled to the end. Returns the latencies (ms). */
-async function client(api: string, n: number, views: Map<string, any>): Promise<number[]> {
-  const c = new ApiClient(api);
-  await c.signUp();
+async function client(c: ApiClient, n: number, views: Map<string, any>): Promise<number[]> {
   const latencies: number[] = [];
   for (let i = 0; i < n; i++) {
     const slot = await c.requestUpload(`soak-${i}.wav`, 'audio/wav', wav.length);
@@ -80,10 +78,11 @@ async function main() {
     worker: await gauge(workerMetrics, 'nodejs_active_handles_total'),
   });
   try {
+    // One user per client, signed up once (logins are rate-limited per address).
+    const clients = Array.from({ length: CLIENTS }, () => new ApiClient(stack.api));
+    for (const c of clients) await c.signUp();
     const warmViews = new Map<string, any>();
-    await Promise.all(
-      Array.from({ length: CLIENTS }, () => client(stack.api, WARM_UP_PER_CLIENT, warmViews)),
-    );
+    await Promise.all(clients.map((c) => client(c, WARM_UP_PER_CLIENT, warmViews)));
     await new Promise((r) => setTimeout(r, 3000));
     const baseRss = await rss();
     const baseHandles = await handles();
@@ -93,22 +92,26 @@ async function main() {
     const samples: { t_s: number; api_mib: number; worker_mib: number }[] = [];
     const started = performance.now();
     const sampler = setInterval(() => {
-      void rss().then((r) =>
-        samples.push({
-          t_s: Math.round((performance.now() - started) / 1000),
-          api_mib: mib(r.api),
-          worker_mib: mib(r.worker),
-        }),
-      );
+      rss()
+        .then((r) =>
+          samples.push({
+            t_s: Math.round((performance.now() - started) / 1000),
+            api_mib: mib(r.api),
+            worker_mib: mib(r.worker),
+          }),
+        )
+        .catch((error: Error) => {
+          process.stderr.write(
+            `soak: metrics unreachable (${error.cause ?? error.message}); api exit ${stack.child.exitCode} ` +
+              `${stack.child.signalCode}, worker exit ${worker.child.exitCode} ${worker.child.signalCode}\n` +
+              `--- api ---\n${stack.output().slice(-2000)}\n--- worker ---\n${worker.output().slice(-2000)}\n`,
+          );
+        });
     }, 5000);
     const views = new Map<string, any>();
     const perClient = Math.ceil(UPLOADS / CLIENTS);
     const latencies = (
-      await Promise.all(
-        Array.from({ length: CLIENTS }, (_, i) =>
-          client(stack.api, Math.min(perClient, UPLOADS - i * perClient), views),
-        ),
-      )
+      await Promise.all(clients.map((c, i) => client(c, Math.min(perClient, UPLOADS - i * perClient), views)))
     ).flat();
     const wallS = (performance.now() - started) / 1000;
     clearInterval(sampler);

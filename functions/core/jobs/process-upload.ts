@@ -84,11 +84,13 @@ async function finishFailed(
     log.warn('result manifest not written', { jobId, error: (error as Error).message });
     return undefined;
   });
-  const job = await deps.jobs.fail(jobId, code, message, size, manifestKey).catch(async (error: unknown) => {
-    if (error instanceof JobGoneError && manifestKey)
-      await deps.storage.delete(manifestKey).catch(() => undefined);
-    throw error;
-  });
+  const job = await persist(() => deps.jobs.fail(jobId, code, message, size, manifestKey)).catch(
+    async (error: unknown) => {
+      if (error instanceof JobGoneError && manifestKey)
+        await deps.storage.delete(manifestKey).catch(() => undefined);
+      throw error;
+    },
+  );
   await publish(deps, job);
   log.info('job failed', { jobId, code });
   return { outcome: 'failed' as const, jobId, code };
