@@ -186,7 +186,17 @@ async function main() {
         load_avg_at_end: os.loadavg().map((l) => Math.round(l * 100) / 100),
       },
     };
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    // The acceptance checks, together (the process exits 1 when one fails).
+    const checks = {
+      all_completed: result.all_completed && result.lost === 0,
+      none_run_twice: result.duplicated_runs === 0 && windows === judged,
+      api_rss_within_10_pct: result.rss_growth_pct.api_peak <= 10,
+      worker_rss_within_10_pct: result.rss_growth_pct.worker_peak <= 10,
+      no_leaked_handles: endHandles.api <= baseHandles.api && endHandles.worker <= baseHandles.worker,
+      clean_exit: apiExit === 0 && workerExit === 0,
+    };
+    process.stdout.write(`${JSON.stringify({ ...result, checks }, null, 2)}\n`);
+    if (Object.values(checks).includes(false)) process.exitCode = 1;
   } finally {
     if (worker.child.exitCode === null) worker.child.kill('SIGKILL');
     await stack.stop('SIGKILL').catch(() => undefined);
