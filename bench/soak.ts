@@ -192,7 +192,8 @@ async function main() {
       none_run_twice: result.duplicated_runs === 0 && windows === judged,
       api_rss_within_10_pct: result.rss_growth_pct.api_peak <= 10,
       worker_rss_within_10_pct: result.rss_growth_pct.worker_peak <= 10,
-      no_leaked_handles: endHandles.api <= baseHandles.api && endHandles.worker <= baseHandles.worker,
+      // A leak grows with the jobs (1,000 here); a socket or thread more or less at the moment sampled does not.
+      no_leaked_handles: endHandles.api <= baseHandles.api + 2 && endHandles.worker <= baseHandles.worker + 2,
       clean_exit: apiExit === 0 && workerExit === 0,
     };
     process.stdout.write(`${JSON.stringify({ ...result, checks }, null, 2)}\n`);
