@@ -2,6 +2,7 @@
  * Builds adapters from typed configuration. The local stack and AWS differ only in endpoints and in the cache
  * driver; the code paths are the same.
  */
+import { CatchUpStatusCache } from './catch-up-cache.ts';
 import type pg from 'pg';
 import type { ConfigOf } from '../shared/config.ts';
 import type { StatusCache } from '../ports/cache.ts';
@@ -40,7 +41,7 @@ export function keyValueFromConfig(c: ConfigOf<'cache'>): {
   }
   const redis = new RedisConnection(c.REDIS_URL!);
   return {
-    cache: new RedisStatusCache(redis, c.REDIS_KEY_PREFIX),
+    cache: new CatchUpStatusCache(new RedisStatusCache(redis, c.REDIS_KEY_PREFIX)),
     limiter: new RedisRateLimiter(redis, c.REDIS_KEY_PREFIX),
     tickets: new RedisTicketStore(redis, c.REDIS_KEY_PREFIX),
     close: () => redis.close(),

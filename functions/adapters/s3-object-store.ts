@@ -28,6 +28,35 @@ export function createS3Client(options: { region: string; endpoint?: string }): 
   });
 }
 
+/** How long a broken download is retried before the job gives up on it (and is retried as a whole). */
+const RESUME_FOR_MS = 30_000;
+
+async function* resumable(
+  first: Readable,
+  size: number | undefined,
+  reopen: (offset: number) => Promise<Readable>,
+): AsyncGenerator<Uint8Array> {
+  let body = first;
+  let offset = 0;
+  try {
+    for (;;) {
+      try {
+        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+          offset += chunk.length;
+          yield chunk;
+        }
+        if (size === undefined || offset >= size) return;
+      } catch (error) {
+        if (size !== undefined && offset >= size) throw error;
+      }
+      body.destroy();
+      body = await reopen(offset); // ended early or broke: fetch the rest
+    }
+  } finally {
+    body.destroy();
+  }
+}
+
 export class S3ObjectStore implements ObjectStore {
   constructor(
     private readonly client: S3Client,
@@ -67,10 +96,33 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * The object's bytes, resumed where they stopped when the connection breaks mid-object (S3 briefly unreachable,
+   * a reset): the rest is fetched with a Range request pinned to the same ETag, retried with back-off for up to
+   * RESUME_FOR_MS. The consumer (decoding, inference) never sees the break, so a long job keeps its work.
+   */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
     const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!out.Body) throw new Error(`object ${key} has no body`);
-    return out.Body as Readable;
+    const size = out.ContentLength;
+    const etag = out.ETag;
+    const reopen = async (offset: number): Promise<Readable> => {
+      const until = Date.now() + RESUME_FOR_MS;
+      for (let wait = 250; ; wait = Math.min(4000, wait * 2)) {
+        try {
+          const rest = await this.client.send(
+            new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-`, IfMatch: etag }),
+          );
+          return rest.Body as Readable;
+        } catch (error) {
+          // The object changed or went away: that is no break to bridge.
+          const status = (error as S3ServiceException).$metadata?.httpStatusCode;
+          if (status === 412 || status === 404 || Date.now() + wait > until) throw error;
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+    };
+    return resumable(out.Body as Readable, size, reopen);
   }
 
   async delete(key: string): Promise<void> {

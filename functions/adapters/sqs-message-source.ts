@@ -10,7 +10,8 @@ import type { MessageSource, QueueMessage } from '../ports/queue.ts';
 export function createSqsClient(options: { region: string; endpoint?: string }): SQSClient {
   return new SQSClient({
     region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    // A configured endpoint (emulator, proxy, VPC endpoint) is where requests go, whatever host the queue URL names.
+    ...(options.endpoint ? { endpoint: options.endpoint, useQueueUrlAsEndpoint: false } : {}),
   });
 }
 

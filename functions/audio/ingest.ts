@@ -20,7 +20,7 @@ import {
   sniff,
   type AudioFormat,
 } from './formats.ts';
-import { Mixdown } from './mixdown.ts';
+import { Mixdown, type AudioWarning } from './mixdown.ts';
 import { createProbe, Mp4Probe, type ContainerProbe, type Declared } from './probe/index.ts';
 import { WavDecoder } from './wav-decoder.ts';
 import { parseWavHeader, type WavHeader } from './wav-header.ts';
@@ -38,6 +38,11 @@ export interface IngestOptions {
   declaredContentType?: string;
   /** Decoding time budget in ms, source waits excluded (default defaultTimeLimitMs); checked between blocks. */
   timeLimitMs?: number;
+  /**
+   * Size of the whole input in bytes, when the caller knows it (an S3 object, a file): a header that declares more
+   * data than the input holds is rejected as corrupt at once, before its declared duration is judged.
+   */
+  sourceBytes?: number;
 }
 
 export interface PreparedAudio {
@@ -49,6 +54,8 @@ export interface PreparedAudio {
   /** Mono samples at `targetRate`. */
   samples: Float32Array;
   sampleRate: number;
+  /** What was noticed and worked around (e.g. stereo channels that cancel); absent when nothing was. */
+  warnings?: AudioWarning[];
 }
 
 /**
@@ -119,7 +126,8 @@ function classify(error: unknown, format: AudioFormat, problem: string | undefin
 
 function wavDecoder(header: WavHeader, mix: Mixdown): BlockDecoder {
   const dec = new WavDecoder(header);
-  const emit = (mono: Float32Array) => mix.pushMono(mono);
+  const emit = (mono: Float32Array, left?: Float32Array) =>
+    left ? mix.pushStereo(mono, left) : mix.pushMono(mono);
   let seen = 0;
   return {
     async push(chunk) {
@@ -187,9 +195,14 @@ async function decodeAudio(
   let start = id3;
   if (id3) {
     bytes = await fill(it, head, id3 + SNIFF_BYTES);
-    if (head.size < id3 + 4) throw corrupt(`the file ends inside its ${id3}-byte ID3v2 tag`);
+    if (head.size < id3) throw corrupt(`the file ends inside its ${id3}-byte ID3v2 tag`);
     if (bytes[id3] === 0) bytes = await fill(it, head, id3 + ID3_PADDING_LIMIT + SNIFF_BYTES);
     start += paddingAfter(bytes, id3);
+  }
+  if (mayBeOnlyTags(bytes.subarray(start))) {
+    bytes = await fill(it, head, start + 129); // an ID3v1 tag is 128 bytes: one more says there is more
+    if (head.done && onlyTags(bytes.subarray(start), id3 > 0))
+      throw new AudioError('empty_audio', 'the file holds only ID3 tags and no audio frames');
   }
   const sniffed = sniff(bytes.subarray(start));
   if (!sniffed) throw unsupported('the content is not a recognised audio format');
@@ -220,6 +233,14 @@ async function decodeAudio(
   let decoder: BlockDecoder;
   if (wav) {
     mix.start(wav.sampleRate, wav.channels);
+    // A header that promises more than the object holds is corrupt, whatever duration it declares.
+    if (wav.dataBytes !== undefined && options.sourceBytes !== undefined) {
+      const available = Math.max(0, options.sourceBytes - wav.dataOffset);
+      if (wav.dataBytes > available)
+        throw corrupt(
+          `WAV is truncated: the header declares ${wav.dataBytes} bytes of audio, the file holds ${available}`,
+        );
+    }
     if (wav.dataBytes !== undefined) {
       const frames = Math.floor(wav.dataBytes / wav.blockAlign);
       checkDeclaredDuration({ frames, rate: wav.sampleRate, slack: 0 }, options.maxDurationS);
@@ -305,7 +326,17 @@ async function decodeAudio(
     durationS: mix.frames / mix.sampleRate,
     outputSamples: mix.outputSamples,
     sampleRate: options.targetRate,
+    ...(mix.warnings.length ? { warnings: [...mix.warnings] } : {}),
   };
+}
+
+const mayBeOnlyTags = (rest: Uint8Array) =>
+  rest.length === 0 || (rest[0] === 0x54 && rest[1] === 0x41 && rest[2] === 0x47);
+
+/** True for nothing but (after an ID3v2 tag and its padding) an optional 128-byte ID3v1 tag: no audio at all. */
+function onlyTags(rest: Uint8Array, hadId3v2: boolean): boolean {
+  if (rest.length === 0) return hadId3v2;
+  return rest.length === 128 && rest[0] === 0x54 && rest[1] === 0x41 && rest[2] === 0x47; // "TAG"
 }
 
 function checkWavLength(wav: WavHeader, total: number, frames: number): void {

@@ -10,6 +10,21 @@ export const MIN_RATE = 1000;
 export const MAX_RATE = 384000;
 export const MAX_CHANNELS = 64;
 
+/** Something the service noticed about the audio and worked around; it goes into the result. */
+export interface AudioWarning {
+  code: 'stereo_channels_cancel';
+  message: string;
+}
+
+/**
+ * Cancelling channels (right ≈ −left: a miswired balanced microphone, a phase-inverted lead) average to near
+ * silence. The first block whose left channel carries signal decides: when the mean keeps less than this fraction
+ * of the left channel's energy (−30 dB), the left channel alone is analysed for the whole file.
+ */
+const CANCEL_ENERGY_RATIO = 1e-3;
+/** Left-channel RMS below which a block is too quiet to decide on (−80 dBFS). */
+const DECIDE_RMS = 1e-4;
+
 /** ES2024 resizable ArrayBuffer (Node ≥ 20); the project's TypeScript lib (ES2023) does not declare it yet. */
 type Resizable = ArrayBuffer & { resize(byteLength: number): void; readonly maxByteLength: number };
 const ResizableBuffer = ArrayBuffer as unknown as new (
@@ -66,6 +81,9 @@ export class Mixdown {
   private resampler: StreamingResampler | undefined;
   private scratch = new Float32Array(0);
   private maxFrames = Infinity;
+  /** Stereo only: undecided until a block with signal; then the mean, or the left channel when they cancel. */
+  private stereoMode: 'undecided' | 'mean' | 'left' = 'undecided';
+  readonly warnings: AudioWarning[] = [];
   private readonly sink: (block: Float32Array) => void;
   private readonly collect = (block: Float32Array) => {
     this.outputSamples += block.length;
@@ -119,6 +137,7 @@ export class Mixdown {
     if (channelData.length === 2) {
       const [l, r] = channelData as [Float32Array, Float32Array];
       for (let i = 0; i < n; i++) mono[i] = (l[i]! + r[i]!) * 0.5;
+      return this.pushStereo(mono, l);
     } else {
       mono.set(channelData[0]!);
       for (let ch = 1; ch < channelData.length; ch++) {
@@ -129,6 +148,34 @@ export class Mixdown {
       for (let i = 0; i < n; i++) mono[i]! *= k;
     }
     this.pushMono(mono);
+  }
+
+  /**
+   * A stereo block as its mean and its left channel (both at the started rate). Until a block carries signal the
+   * mean goes on; the first that does fixes the choice for the file (one choice, so no seam mid-file).
+   */
+  pushStereo(mean: Float32Array, left: Float32Array): void {
+    if (this.stereoMode === 'undecided') {
+      let meanEnergy = 0;
+      let leftEnergy = 0;
+      for (let i = 0; i < left.length; i++) {
+        meanEnergy += mean[i]! * mean[i]!;
+        leftEnergy += left[i]! * left[i]!;
+      }
+      // NaN energy (a corrupt sample) leaves the choice open; pushMono rejects the block.
+      if (leftEnergy > DECIDE_RMS * DECIDE_RMS * left.length) {
+        const cancels = meanEnergy < CANCEL_ENERGY_RATIO * leftEnergy;
+        this.stereoMode = cancels ? 'left' : 'mean';
+        if (cancels) {
+          this.warnings.push({
+            code: 'stereo_channels_cancel',
+            message:
+              'the two channels cancel each other (one is the other inverted, e.g. a miswired balanced microphone); the left channel was analysed alone',
+          });
+        }
+      }
+    }
+    this.pushMono(this.stereoMode === 'left' ? left : mean);
   }
 
   /** A mono block at the started rate (already downmixed). */

@@ -22,6 +22,8 @@ export class WavDecoder {
   private readonly scratch: ArrayBuffer;
   private readonly bytes: Uint8Array;
   private readonly mono: Float32Array;
+  /** Stereo only: the left channel of the same frames (Mixdown notices channels that cancel). */
+  private readonly left: Float32Array | undefined;
   private leftover = 0; // bytes of a partial frame kept at the start of `bytes`
   private readonly decode: (frames: number) => void;
 
@@ -31,14 +33,16 @@ export class WavDecoder {
     this.scratch = new ArrayBuffer(size);
     this.bytes = new Uint8Array(this.scratch);
     this.mono = new Float32Array(Math.floor(size / header.blockAlign));
-    this.decode = frameDecoder(header, this.scratch, this.mono);
+    if (header.channels === 2) this.left = new Float32Array(this.mono.length);
+    this.decode = frameDecoder(header, this.scratch, this.mono, this.left);
   }
 
   /**
    * Decodes the whole frames in `data` (plus any partial frame left from the previous call); passes the mono
-   * samples to `emit` in blocks (views valid only during the call). Bytes past the declared data size are ignored.
+   * samples to `emit` in blocks (views valid only during the call), with the left channel for stereo input. Bytes
+   * past the declared data size are ignored.
    */
-  push(data: Uint8Array, emit: (mono: Float32Array) => void): void {
+  push(data: Uint8Array, emit: (mono: Float32Array, left?: Float32Array) => void): void {
     const take = Math.min(data.length, this.remaining);
     if (take <= 0) return;
     this.remaining -= take;
@@ -53,7 +57,7 @@ export class WavDecoder {
       if (frames) {
         this.decode(frames);
         this.frames += frames;
-        emit(this.mono.subarray(0, frames));
+        emit(this.mono.subarray(0, frames), this.left?.subarray(0, frames));
       }
       this.leftover = filled - frames * blockAlign;
       if (this.leftover) this.bytes.copyWithin(0, frames * blockAlign, filled);
@@ -61,8 +65,53 @@ export class WavDecoder {
   }
 }
 
-/** Returns a function that downmixes `frames` frames from the start of `scratch` into `mono`. */
-function frameDecoder(h: WavHeader, scratch: ArrayBuffer, mono: Float32Array): (frames: number) => void {
+/**
+ * Returns a function that downmixes `frames` frames from the start of `scratch` into `mono` (and, for stereo, copies
+ * the left channel into `left`).
+ */
+function frameDecoder(
+  h: WavHeader,
+  scratch: ArrayBuffer,
+  mono: Float32Array,
+  left?: Float32Array,
+): (frames: number) => void {
+  const mixer = monoDecoder(h, scratch, mono);
+  if (!left) return mixer;
+  const copyLeft = leftDecoder(h, scratch, left);
+  return (n) => {
+    mixer(n);
+    copyLeft(n);
+  };
+}
+
+/** Returns a function that copies the left channel of `n` stereo frames into `out`, scaled like the mean. */
+function leftDecoder(h: WavHeader, scratch: ArrayBuffer, out: Float32Array): (n: number) => void {
+  const bytes = new Uint8Array(scratch);
+  const copy = (v: Samples, k: number) => (n: number) => {
+    for (let f = 0, i = 0; f < n; f++, i += 2) out[f] = v[i]! * k;
+  };
+  const table = (t: Float32Array) => (n: number) => {
+    for (let f = 0, i = 0; f < n; f++, i += 2) out[f] = t[bytes[i]!]!;
+  };
+  switch (h.codec) {
+    case 'float':
+      return h.bitsPerSample === 64 ? copy(new Float64Array(scratch), 1) : copy(new Float32Array(scratch), 1);
+    case 'alaw':
+      return table(ALAW);
+    case 'mulaw':
+      return table(MULAW);
+    case 'pcm':
+      if (h.bitsPerSample === 16) return copy(new Int16Array(scratch), 1 / 32768);
+      if (h.bitsPerSample === 32) return copy(new Int32Array(scratch), 1 / 2147483648);
+      if (h.bitsPerSample === 8) return table(UNSIGNED8);
+      return (n) => {
+        for (let f = 0, i = 0; f < n; f++, i += 6)
+          out[f] = (((bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16)) << 8) >> 8) / 8388608;
+      };
+  }
+}
+
+function monoDecoder(h: WavHeader, scratch: ArrayBuffer, mono: Float32Array): (frames: number) => void {
   const c = h.channels;
   const bytes = new Uint8Array(scratch);
   const typed = (view: Int16Array | Int32Array | Float32Array | Float64Array, scale: number) => {

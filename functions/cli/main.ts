@@ -14,10 +14,12 @@ import { OnnxDetector } from '../inference/onnx-detector.ts';
 import { extractorCatalogFromConfig } from '../worker/extractor-catalog.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
+import { expandInputs } from './file-list.ts';
+import { SAFE_COMMAND_LINE_BYTES, analyzeInChild, commandLineBytes } from './long-command-line.ts';
 import { ManifestWriter } from './manifest-writer.ts';
 
 const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] [--extractors pitch,tempo,vad]
-                         [--manifest DIR] FILE...
+                         [--manifest DIR] [--files-from LIST|-] FILE|DIR...
        realtone stream [--realtime] [--hop S] [--url URL | --local] FILE   (realtone stream --help)
 
 Analyses audio files for synthetic speech and prints one JSON line per file.
@@ -26,6 +28,8 @@ Analyses audio files for synthetic speech and prints one JSON line per file.
   --extractors  comma-separated extractors to run beside the detector: pitch, tempo, vad (deepfake always runs);
               adds "features" to each line and to each chunk (docs/extractors.md)
   --manifest  also write an audio_manifest_v1 JSON per file into DIR (DIR/<file name>.json)
+  --files-from  also analyse the files listed in LIST, one per line or NUL-separated (- reads stdin); repeatable
+A directory stands for the audio files under it, recursively (by extension: .wav .mp3 .flac .ogg .opus .m4a ...).
 Limits: $MAX_DURATION_SECONDS (default 3600) and $MAX_UPLOAD_BYTES (default 200 MiB).`;
 
 export function formatSuccess(file: string, r: AnalysisResult) {
@@ -45,6 +49,7 @@ export function formatSuccess(file: string, r: AnalysisResult) {
     overall: { label: r.overall.label, score: r.overall.score, confidence: r.overall.confidence },
     model: { name: r.model.name, version: r.model.version },
     ...(r.features ? { features: r.features } : {}),
+    ...(r.warnings ? { warnings: r.warnings } : {}),
   };
 }
 
@@ -83,6 +88,7 @@ async function analyzeOne(file: string, { inference, limits, extractors, manifes
     const started = performance.now();
     const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), inference, {
       ...limits,
+      sourceBytes: info.size,
       extractors,
     });
     const total = { total_ms: Math.round(performance.now() - started) };
@@ -112,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
         threads: { type: 'string' },
         extractors: { type: 'string' },
         manifest: { type: 'string' },
+        'files-from': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -119,10 +126,29 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  const [command, ...files] = parsed.positionals;
-  if (parsed.values.help || command !== 'analyze' || files.length === 0) {
+  const [command, ...args] = parsed.positionals;
+  const filesFrom = parsed.values['files-from'] ?? [];
+  if (parsed.values.help || command !== 'analyze' || (args.length === 0 && filesFrom.length === 0)) {
     process.stderr.write(`${USAGE}\n`);
     return parsed.values.help ? 0 : 2;
+  }
+  let files: string[];
+  try {
+    files = await expandInputs(args, filesFrom);
+  } catch (error) {
+    process.stderr.write(`realtone: cannot read the file list: ${(error as Error).message}\n`);
+    return 2;
+  }
+  if (files.length === 0) {
+    process.stderr.write('realtone: no audio files to analyse\n');
+    return 2;
+  }
+  if (commandLineBytes() > SAFE_COMMAND_LINE_BYTES) {
+    // onnxruntime crashes in a process with a long command line: analyse in one started with a short one.
+    const options = (['model', 'threads', 'extractors', 'manifest'] as const).flatMap((name) =>
+      parsed.values[name] === undefined ? [] : [`--${name}`, parsed.values[name]],
+    );
+    return analyzeInChild(options, files);
   }
   let names: ExtractorName[];
   try {

@@ -5,6 +5,7 @@
  * 2 on a usage, model or connection error.
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ingestIsolated } from '../audio/isolate.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
@@ -86,6 +87,7 @@ export async function streamCommand(argv: string[]): Promise<number> {
       maxDurationS: config.MAX_DURATION_SECONDS,
       maxBytes: config.MAX_UPLOAD_BYTES,
       minSamples: 1,
+      sourceBytes: (await stat(files[0]!)).size,
     });
     samples = audio.samples;
   } catch (error) {

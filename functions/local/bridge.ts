@@ -6,7 +6,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { UPLOAD_PREFIX } from '../core/jobs/object-key.ts';
 import { getLogger } from '../shared/logger.ts';
-import { s3EventNotification, s3TestEvent } from '../worker/s3-event.ts';
+import { s3EventNotification, s3TestEvent } from './s3-notifications.ts';
 import type { S3rverRecord } from './s3.ts';
 
 const log = getLogger('s3-bridge');

@@ -21,6 +21,16 @@ const port = (name: string, fallback: number) => {
   return n;
 };
 
+/** LOCAL_QUEUE_WORKER=off: the stack runs no queue worker (jobs are left to workers started separately). */
+function queueWorker(): boolean {
+  const raw = process.env.LOCAL_QUEUE_WORKER ?? 'on';
+  if (raw !== 'on' && raw !== 'off') {
+    process.stderr.write(`LOCAL_QUEUE_WORKER must be on or off (got "${raw}")\n`);
+    process.exit(2);
+  }
+  return raw === 'on';
+}
+
 try {
   const stack = await startLocalStack({
     port: port('PORT', 3000),
@@ -31,6 +41,7 @@ try {
     databaseUrl: process.env.DATABASE_URL,
     redisUrl: process.env.REDIS_URL,
     dataDir: process.env.REALTONE_DATA_DIR,
+    queueWorker: queueWorker(),
   });
   const e = stack.endpoints;
   const lines = [
@@ -43,7 +54,9 @@ try {
     `postgres  ${e.postgres}`,
     `redis     ${e.redis}`,
     `metrics   ${e.metrics}  (Prometheus; METRICS_PORT)`,
-    `worker    consuming ${stack.jobsQueueUrl}`,
+    queueWorker()
+      ? `worker    consuming ${stack.jobsQueueUrl}`
+      : `worker    none (LOCAL_QUEUE_WORKER=off): start workers with JOBS_QUEUE_URL=${stack.jobsQueueUrl}`,
   ];
   process.stdout.write(
     `RealTone local stack is up:\n${lines.map((l) => `  ${l}`).join('\n')}\nready ${e.api}\n`,

@@ -3,6 +3,11 @@
  * re-sends the S3 notification for every stored upload whose job is not finished, so a job that was queued, or
  * handed back by a drain, or held by a worker that crashed, still runs after `npm start`. A job whose lease is
  * still live is re-sent with a delay until the lease has expired, so the new worker can claim it.
+ *
+ * With the embedded database the leases of the previous run are known to be dead: PGlite's data directory is
+ * opened by one process only, the one whose worker held them. They are expired at once, so a crashed stack's jobs
+ * restart in the seconds it takes to start, not after the lease. A shared DATABASE_URL may have live workers
+ * elsewhere, so there the leases run out on their own (at most WORKER_VISIBILITY_TIMEOUT_SECONDS − 5).
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
@@ -13,7 +18,12 @@ export async function replayUnfinishedUploads(
   s3: S3Client,
   bucket: string,
   bridge: S3ToSqsBridge,
+  options: { leasesAreDead?: boolean } = {},
 ): Promise<number> {
+  if (options.leasesAreDead)
+    await pool.query(
+      `UPDATE detection_jobs SET lease_expires_at = now() WHERE status = 'processing' AND lease_expires_at > now()`,
+    );
   const { rows } = await pool.query<{ object_key: string; delay: number }>(
     `SELECT f.object_key, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.lease_expires_at - now()))))::int + 1 AS delay
        FROM detection_jobs j JOIN audio_files f ON f.id = j.audio_file_id

@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   webDist?: string | false;
   /** Extra environment for handlers and worker (limits, timeouts). */
   env?: Record<string, string>;
+  /** Consume the jobs queue in this process (default); false leaves the jobs to workers started separately. */
+  queueWorker?: boolean;
 }
 
 export interface LocalStack {
@@ -119,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => adminPool.end());
     await migrate(adminPool);
 
-    const visibility = Number(options.env?.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? 120);
+    const visibility = Number(options.env?.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? 30);
     const sqs = await startSqs({
       port: options.sqsPort ?? 4566,
       client: (endpoint) => createSqsClient({ region: REGION, endpoint }),
@@ -142,7 +144,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await bridge.sendTestEvent();
     const s3Client = createS3Client({ region: REGION, endpoint: s3.endpoint });
     stops.push(async () => s3Client.destroy());
-    const replayed = await replayUnfinishedUploads(adminPool, s3Client, LOCAL_BUCKET, bridge);
+    const replayed = await replayUnfinishedUploads(adminPool, s3Client, LOCAL_BUCKET, bridge, {
+      leasesAreDead: db.embedded,
+    });
     if (replayed) log.info('re-sent S3 events for unfinished uploads', { count: replayed });
     const dynamo = await startDynamo(options.dynamoPort ?? 4567, REGION);
     stops.push(dynamo.stop);
@@ -177,7 +181,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { closeApiDeps } = await import('../api/deps.ts');
     stops.push(closeApiDeps);
     const { startWorker } = await import('../worker/runtime.ts');
-    const worker = await startWorker();
+    const worker = await startWorker(undefined, { consume: options.queueWorker ?? true });
     stops.push(() => worker.stop());
     const { serveProcessMetrics } = await import('../adapters/metrics-factory.ts');
     const metricsServer = (await serveProcessMetrics(worker.config))!;

@@ -159,7 +159,7 @@ const sections = {
     /** Messages a worker holds per user while they wait for a slot; the rest are deferred. */
     WORKER_HELD_PER_USER: int(1, 100).default(2),
     WORKER_MAX_ATTEMPTS: int(1, 20).default(3),
-    WORKER_VISIBILITY_TIMEOUT_SECONDS: int(10, 43200).default(120),
+    WORKER_VISIBILITY_TIMEOUT_SECONDS: int(10, 43200).default(30),
     WORKER_DRAIN_SECONDS: int(1, 600).default(25),
     WORKER_WAIT_SECONDS: int(0, 20).default(20),
   }),

@@ -1,34 +1,32 @@
 /**
- * The detector as a Lambda function (CPU mode): an SQS event source delivers S3 event notifications, each record
- * is handed to the domain's `processUpload`, and the outcome becomes a partial batch response. 'completed',
- * 'failed' and 'ignored' succeed (Lambda deletes the message); 'retry', an infrastructure error, or a message that
- * is not an S3 notification are reported in batchItemFailures, so the message comes back after a back-off and, after
- * maxReceiveCount receives, moves to the dead-letter queue. While a job runs, the message's visibility is extended
- * like the container worker does.
+ * The detector as a Lambda function (CPU mode): an SQS event source delivers S3 event notifications. Each record
+ * goes through the same message handler as the container worker (message-handler.ts); Powertools' batch processor
+ * turns the results into the partial batch response: a message the handler is done with succeeds (Lambda deletes
+ * it), one that must come back is reported in batchItemFailures (its visibility already set to the back-off) and,
+ * after maxReceiveCount receives, moves to the dead-letter queue. Records run one after another, like the worker's
+ * loop (a Lambda instance has one model and its CPU share). While a job runs, the heartbeat extends its lease and
+ * the message's visibility (the short visibility timeout is what lets a crashed invocation's job restart quickly).
  *
- * Nothing is aborted before the function timeout: if a job outlives it, the job keeps its lease and the redelivered
- * message finds it again once the lease has expired (after WORKER_MAX_ATTEMPTS, it ends `attempts_exhausted`).
- * Requires the event source mapping setting ReportBatchItemFailures (infra/lib/detector-cpu.ts).
+ * Nothing is aborted before the function timeout: if a job outlives it, the heartbeat stops with it, and the
+ * redelivered message finds the job again once its short lease has expired (after WORKER_MAX_ATTEMPTS, it ends
+ * `attempts_exhausted`). Requires the event source mapping setting ReportBatchItemFailures
+ * (infra/lib/detector-cpu.ts).
  */
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { messageSourceFromConfig } from '../adapters/factory.ts';
-import { processUpload, type ProcessOutcome } from '../core/jobs/process-upload.ts';
-import type { MessageSource, QueueMessage } from '../ports/queue.ts';
+import { processUpload } from '../core/jobs/process-upload.ts';
+import type { QueueMessage } from '../ports/queue.ts';
 import { getWorkerConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
+import { handleJobMessage, type JobMessageContext } from './message-handler.ts';
 import { ensureModel } from './model-source.ts';
 import { buildProcessDeps } from './process-deps.ts';
-import { parseS3Message } from './s3-event.ts';
 
 const log = getLogger('lambda-worker');
 
-export interface SqsJobRuntime {
-  bucket: string;
-  visibilityTimeoutSeconds: number;
-  source: Pick<MessageSource, 'extend' | 'retry'>;
-  process(key: string, options: { heartbeat: () => Promise<void> }): Promise<ProcessOutcome>;
-}
+export type SqsJobRuntime = JobMessageContext;
 
 function toMessage(record: SQSRecord): QueueMessage {
   return {
@@ -39,60 +37,28 @@ function toMessage(record: SQSRecord): QueueMessage {
   };
 }
 
-/** Handles one record; true when the message is done with (Lambda deletes it), false to report it as failed. */
-async function handleRecord(runtime: SqsJobRuntime, record: SQSRecord): Promise<boolean> {
-  const message = toMessage(record);
-  const parsed = parseS3Message(message.body);
-  if (parsed.kind === 'test') {
-    log.info('S3 test event received');
-    return true;
+/** A record the handler wants back; the batch processor reports it in batchItemFailures. */
+class MessageComesBack extends Error {
+  constructor(messageId: string) {
+    super(`message ${messageId} will be received again`);
   }
-  if (parsed.kind === 'invalid') {
-    // Not ours to delete: after maxReceiveCount the redrive policy moves it to the DLQ, where it can be inspected.
-    log.error('invalid message left for the dead-letter queue', {
-      messageId: message.id,
-      reason: parsed.reason,
-    });
-    await runtime.source.retry(message, Math.min(60, 5 * message.receiveCount)).catch(() => undefined);
-    return false;
-  }
-  let retry = false;
-  for (const object of parsed.objects) {
-    if (object.bucket !== runtime.bucket || !object.eventName.startsWith('ObjectCreated:')) continue;
-    try {
-      const outcome = await runtime.process(object.key, {
-        heartbeat: () => runtime.source.extend(message, runtime.visibilityTimeoutSeconds),
-      });
-      if (outcome.outcome === 'retry') retry = true;
-      else if (outcome.outcome === 'ignored')
-        log.info('object ignored', { key: object.key, reason: outcome.reason });
-    } catch (error) {
-      // Postgres or S3 unreachable before the job could even be claimed: try the message again later.
-      retry = true;
-      log.error('processing error; message will be retried', {
-        key: object.key,
-        error: (error as Error).message,
-      });
-    }
-  }
-  if (!retry) return true;
-  const delay = Math.min(300, 10 * 2 ** (message.receiveCount - 1));
-  await runtime.source
-    .retry(message, delay)
-    .catch((error) => log.warn('retry visibility failed', { error: (error as Error).message }));
-  return false;
 }
 
 /** Builds the SQS handler around a runtime that is created on first use (and again after a failed start). */
 export function createSqsJobHandler(getRuntime: () => Promise<SqsJobRuntime>) {
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
     const runtime = await getRuntime();
-    const batchItemFailures: SQSBatchItemFailure[] = [];
-    for (const record of event.Records) {
-      if (!(await handleRecord(runtime, record)))
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-    return { batchItemFailures };
+    const processor = new BatchProcessor(EventType.SQS);
+    const record = async (r: SQSRecord) => {
+      if ((await handleJobMessage(runtime, toMessage(r))) === 'retry')
+        throw new MessageComesBack(r.messageId);
+    };
+    // Every record failing is an answer like any other (each already has its back-off), not a function error.
+    return processPartialResponse(event, record, processor, {
+      ...(context ? { context } : {}),
+      processInParallel: false,
+      throwOnFullBatchFailure: false,
+    });
   };
 }
 
@@ -109,6 +75,7 @@ async function start(): Promise<SqsJobRuntime> {
   return {
     bucket: config.UPLOAD_BUCKET,
     visibilityTimeoutSeconds: config.WORKER_VISIBILITY_TIMEOUT_SECONDS,
+    holdOnStart: true,
     source: messageSourceFromConfig(config),
     process: (key, options) => processUpload(deps, { key }, options),
   };

@@ -1,14 +1,13 @@
 /**
- * The long-running SQS consumer (container worker, and the local stack). Receives S3 event messages, hands each
- * uploaded object to the domain's `processUpload`, and maps outcomes to queue actions: finished or irrelevant →
- * delete; given back → visible again after a back-off; unparseable → left for the redrive policy to move to the DLQ.
+ * The long-running SQS consumer (container worker, and the local stack). Receives messages and hands each to the
+ * shared message handler (message-handler.ts: parse, filter, process, back-off), deleting those it is done with.
  * On drain it stops receiving, lets the job in flight finish within the grace period, then aborts it (the job goes
  * back to `queued` and its message becomes visible at once), so nothing stays in `processing`.
  */
 import type { ProcessOutcome } from '../core/jobs/process-upload.ts';
 import type { MessageSource, QueueMessage } from '../ports/queue.ts';
 import { getLogger } from '../shared/logger.ts';
-import { parseS3Message } from './s3-event.ts';
+import { handleJobMessage, newHandlerStats } from './message-handler.ts';
 
 export interface QueueWorkerOptions {
   source: MessageSource;
@@ -30,7 +29,7 @@ export class QueueWorker {
   private readonly processing = new AbortController();
   private loops: Promise<void>[] = [];
   /** Messages handled, by result; useful in logs and tests. */
-  readonly stats = { completed: 0, failed: 0, ignored: 0, retried: 0, invalid: 0 };
+  readonly stats = newHandlerStats();
 
   constructor(private readonly options: QueueWorkerOptions) {}
 
@@ -66,57 +65,20 @@ export class QueueWorker {
   }
 
   private async handle(message: QueueMessage): Promise<void> {
-    const { source } = this.options;
-    const parsed = parseS3Message(message.body);
-    if (parsed.kind === 'test') {
-      log.info('S3 test event received');
-      await source.ack(message);
-      return;
-    }
-    if (parsed.kind === 'invalid') {
-      // Not ours to delete: after maxReceiveCount the redrive policy moves it to the DLQ, where it can be inspected.
-      this.stats.invalid++;
-      log.error('invalid message left for the dead-letter queue', {
-        messageId: message.id,
-        reason: parsed.reason,
-      });
-      await source.retry(message, Math.min(60, 5 * message.receiveCount)).catch(() => undefined);
-      return;
-    }
-    let retry = false;
-    for (const object of parsed.objects) {
-      if (object.bucket !== this.options.bucket || !object.eventName.startsWith('ObjectCreated:')) {
-        this.stats.ignored++;
-        continue;
-      }
-      try {
-        const outcome = await this.options.process(object.key, {
-          signal: this.processing.signal,
-          heartbeat: () => source.extend(message, this.options.visibilityTimeoutSeconds),
-        });
-        if (outcome.outcome === 'retry') {
-          retry = true;
-          this.stats.retried++;
-        } else this.stats[outcome.outcome]++;
-        if (outcome.outcome === 'ignored')
-          log.info('object ignored', { key: object.key, reason: outcome.reason });
-      } catch (error) {
-        // Postgres or S3 unreachable before the job could even be claimed: try the message again later.
-        retry = true;
-        this.stats.retried++;
-        log.error('processing error; message will be retried', {
-          key: object.key,
-          error: (error as Error).message,
-        });
-      }
-    }
-    if (retry) {
-      const delay = this.processing.signal.aborted ? 0 : Math.min(300, 10 * 2 ** (message.receiveCount - 1));
+    const { source, bucket, visibilityTimeoutSeconds, process } = this.options;
+    const disposition = await handleJobMessage(
+      { bucket, visibilityTimeoutSeconds, source, process },
+      message,
+      {
+        signal: this.processing.signal,
+        stats: this.stats,
+      },
+    );
+    if (disposition === 'done')
       await source
-        .retry(message, delay)
-        .catch((error) => log.warn('retry visibility failed', { error: (error as Error).message }));
-    } else {
-      await source.ack(message);
-    }
+        .ack(message)
+        .catch((error) =>
+          log.warn('delete failed; the message will come back', { error: (error as Error).message }),
+        );
   }
 }

@@ -27,7 +27,14 @@ export interface WorkerRuntime {
   stop(): Promise<void>;
 }
 
-export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime> {
+/**
+ * `consume: false` loads the model and everything a job needs but takes nothing from the queue (a local stack whose
+ * jobs are run by separately started workers; its stream service still uses the model).
+ */
+export async function startWorker(
+  config?: WorkerConfig,
+  options: { consume?: boolean } = {},
+): Promise<WorkerRuntime> {
   await resolveSecrets();
   config ??= getWorkerConfig();
   const { deps, detector, inference, close } = await buildProcessDeps(config);
@@ -41,8 +48,8 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
     waitSeconds: config.WORKER_WAIT_SECONDS,
     concurrency: jobSource.loops,
   });
-  worker.start();
-  log.info('worker started', {
+  if (options.consume !== false) worker.start();
+  log.info(options.consume !== false ? 'worker started' : 'worker ready, not consuming the queue', {
     model: detector.manifest.name,
     version: detector.manifest.version,
     fixture: detector.manifest.fixture,
@@ -61,7 +68,7 @@ export async function startWorker(config?: WorkerConfig): Promise<WorkerRuntime>
       await worker.drain(drainMs);
       await jobSource.stop();
       await close();
-      log.info('worker stopped', worker.stats);
+      log.info('worker stopped', { ...worker.stats });
     },
   };
 }

@@ -22,8 +22,17 @@ export interface RealToneConfig {
   webApp: boolean;
   /** Raw uploads under uploads/ are deleted after this many days. */
   uploadExpiryDays: number;
-  /** Queue visibility timeout, sized to the longest job; the worker's WORKER_VISIBILITY_TIMEOUT_SECONDS equals it. */
+  /**
+   * How long a worker holds a message without a heartbeat (WORKER_VISIBILITY_TIMEOUT_SECONDS; the job lease is 5 s
+   * less, renewed every third of it). Short, so a crashed worker's job restarts within it; long jobs are carried by
+   * the heartbeat. Also the queue's visibility timeout, except in CPU mode (below).
+   */
   visibilityTimeoutSeconds: number;
+  /**
+   * CPU mode: the function timeout, sized to the longest job. AWS requires the queue's visibility timeout to be at
+   * least this; the function shortens each message's visibility to `visibilityTimeoutSeconds` when it starts on it.
+   */
+  cpuFunctionTimeoutSeconds: number;
   maxReceiveCount: number;
   natGateways: number;
   dbInstanceClass: string;
@@ -164,7 +173,7 @@ export function readConfig(node: Pick<Node, 'tryGetContext'>): RealToneConfig {
         `webOrigins: ${origin} must be an origin such as https://app.example.com (no path, no *)`,
       );
   }
-  const visibilityTimeoutSeconds = c.int('visibilityTimeoutSeconds', 900, 60, 43200);
+  const visibilityTimeoutSeconds = c.int('visibilityTimeoutSeconds', 30, 20, 43200);
   const config: RealToneConfig = {
     stackName: c.string('stackName', 'RealTone', /^[A-Za-z][A-Za-z0-9-]{0,127}$/),
     detectorMode,
@@ -172,6 +181,7 @@ export function readConfig(node: Pick<Node, 'tryGetContext'>): RealToneConfig {
     webApp: c.bool('webApp', true),
     uploadExpiryDays: c.int('uploadExpiryDays', 7, 1, 3650),
     visibilityTimeoutSeconds,
+    cpuFunctionTimeoutSeconds: c.int('cpuFunctionTimeoutSeconds', 900, 60, 900),
     maxReceiveCount: c.int('maxReceiveCount', 5, 1, 1000),
     natGateways: c.int('natGateways', 1, 0, 3),
     dbInstanceClass: c.string('dbInstanceClass', 't4g.micro', /^[a-z0-9]+\.[a-z0-9]+$/),
@@ -273,5 +283,5 @@ export function modelManifestPresent(config: RealToneConfig): boolean {
   return existsSync(path.join(REPO_ROOT, config.modelManifest));
 }
 
-/** Lambda's maximum timeout; the CPU detector's timeout is the visibility timeout capped here. */
+/** Lambda's maximum timeout (the CPU detector's cpuFunctionTimeoutSeconds is at most this). */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;

@@ -54,8 +54,10 @@ export class CpuDetector extends Construct {
       }),
       architecture: lambda.Architecture.X86_64,
       memorySize: config.cpuMemoryMb,
-      // The queue's visibility timeout is at least the function timeout (checked by the event source).
-      timeout: Duration.seconds(Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, config.visibilityTimeoutSeconds)),
+      // Sized to the longest job. The queue's visibility timeout is at least this (checked by the event source);
+      // the handler shortens each message's own visibility to WORKER_VISIBILITY_TIMEOUT_SECONDS as it starts, and
+      // the heartbeat extends it, so a crashed invocation's job comes back within that, not this.
+      timeout: Duration.seconds(Math.min(LAMBDA_MAX_TIMEOUT_SECONDS, config.cpuFunctionTimeoutSeconds)),
       // /tmp holds the model when it is fetched from S3 (-c modelS3Uri) instead of baked into the image.
       ephemeralStorageSize: Size.mebibytes(config.modelS3Uri ? 4096 : 512),
       role: this.role,

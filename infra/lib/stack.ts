@@ -105,7 +105,11 @@ export class RealToneStack extends Stack {
     this.storage = new StorageAndQueue(this, 'Storage', {
       webOrigins: config.webOrigins,
       uploadExpiryDays: config.uploadExpiryDays,
-      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      // AWS requires a Lambda event source's queue to stay invisible at least the function timeout.
+      visibilityTimeoutSeconds:
+        config.detectorMode === 'cpu'
+          ? Math.max(config.visibilityTimeoutSeconds, config.cpuFunctionTimeoutSeconds)
+          : config.visibilityTimeoutSeconds,
       maxReceiveCount: config.maxReceiveCount,
     });
     if (!config.webOrigins.length && !config.webApp) {

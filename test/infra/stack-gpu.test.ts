@@ -156,7 +156,7 @@ describe('jobs queue', () => {
     const dlqId = logicalId(s, s.stack.storage.deadLetterQueue);
     s.template.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
-      VisibilityTimeout: 900,
+      VisibilityTimeout: 30,
       ReceiveMessageWaitTimeSeconds: 20,
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
     });

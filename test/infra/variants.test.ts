@@ -113,7 +113,8 @@ describe('context parameters', () => {
   it('has defaults that match the runtime contract', () => {
     expect(configOf({})).toMatchObject({
       detectorMode: 'gpu',
-      visibilityTimeoutSeconds: 900,
+      visibilityTimeoutSeconds: 30,
+      cpuFunctionTimeoutSeconds: 900,
       maxReceiveCount: 5,
       uploadExpiryDays: 7,
       natGateways: 1,

@@ -24,6 +24,7 @@ export interface StackProcess {
 export async function startStackProcess(
   env: Record<string, string | undefined> = {},
   timeoutMs = 90_000,
+  options: { detached?: boolean } = {},
 ): Promise<StackProcess> {
   // A caller-provided data dir survives stop() (restart tests); a temporary one is removed.
   const ownDir = !env.REALTONE_DATA_DIR;
@@ -50,6 +51,8 @@ export async function startStackProcess(
     cwd: ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a test can kill the stack and every process it started at once (kill -9 -PGID).
+    detached: options.detached ?? false,
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -82,7 +85,10 @@ export async function startStackProcess(
     dataDir,
     output: () => out,
     async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        if (options.detached) process.kill(-child.pid!, signal);
+        else child.kill(signal);
+      }
       const code = await exited;
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
       return code;

@@ -1,4 +1,26 @@
 import pg from 'pg';
+import { RealToneError } from '../../shared/errors.ts';
+
+/** Postgres cannot be reached (down, restarting, out of connections): the API answers 503, the worker retries. */
+export class DatabaseUnavailableError extends RealToneError {
+  readonly code = 'database_unavailable';
+  override readonly status = 503;
+  readonly retryAfterSeconds = 5;
+}
+
+/** SQLSTATE classes of a server that is going away or cannot take the session (08: connection, 57P0x: shutdown). */
+const UNAVAILABLE_STATES = /^(08|57P0[123]|53300)/;
+
+/**
+ * A SQL error (a DatabaseError with a SQLSTATE) is the query's own problem and stays as it is, except the states
+ * above; anything else pg raises (refused or reset connections, "connection terminated", connect timeouts) means the
+ * server could not be reached.
+ */
+export function asUnavailable(error: unknown): unknown {
+  if (error instanceof RealToneError) return error;
+  if (error instanceof pg.DatabaseError && !UNAVAILABLE_STATES.test(error.code ?? '')) return error;
+  return new DatabaseUnavailableError('the database cannot be reached', { cause: error });
+}
 
 /**
  * One pg pool per process. bigint and numeric come back as numbers (sizes stay far below 2^53). SSL is required in
@@ -16,5 +38,11 @@ export function createPool(options: { url: string; max: number; ssl: 'disable' |
   });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Every repository query goes through pool.query: an unreachable server becomes one typed error here.
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  pool.query = ((...args: unknown[]) =>
+    query(...args).catch((error: unknown) => {
+      throw asUnavailable(error);
+    })) as typeof pool.query;
   return pool;
 }

@@ -6,6 +6,7 @@
 import { AudioError } from '../../audio/errors.ts';
 import { planChunks } from '../../audio/chunk.ts';
 import { ingestIsolatedBlocks } from '../../audio/isolate.ts';
+import type { AudioWarning } from '../../audio/mixdown.ts';
 import type { ExtractorCatalog } from '../extractors/catalog.ts';
 import { describeExtractors, type ExtractorName } from '../extractors/registry.ts';
 import type { InferenceQueue } from '../pipeline/inference-queue.ts';
@@ -28,6 +29,8 @@ export interface AnalysisResult {
   extractors?: { name: ExtractorName; version: string }[];
   /** Per-file extractor aggregates: `features.<extractor>.<field>` (when a feature extractor ran). */
   features?: Features;
+  /** What decoding noticed and worked around (e.g. stereo channels that cancel); absent when nothing was. */
+  warnings?: AudioWarning[];
 }
 
 /** Names and versions of the extractors a request ran, for results and manifests. */
@@ -43,6 +46,8 @@ export interface AnalyzeOptions {
   maxDurationS: number;
   maxBytes: number;
   declaredContentType?: string;
+  /** Size of the whole input, when known (S3 object, file): headers that promise more are corrupt at once. */
+  sourceBytes?: number;
   /** Overall policy; thresholds default to the model manifest's. */
   verdict?: Partial<VerdictPolicy>;
   /**
@@ -122,6 +127,7 @@ export async function analyzeAudio(
         minSamples: spec.min_samples,
         declaredContentType: options.declaredContentType,
         timeLimitMs: options.decodeTimeLimitMs,
+        ...(options.sourceBytes !== undefined ? { sourceBytes: options.sourceBytes } : {}),
       },
       {
         block: (samples) => {
@@ -167,6 +173,7 @@ export async function analyzeAudio(
       },
       ...(options.extractors ? { extractors: ranExtractors(options.extractors.names, manifest) } : {}),
       ...(features ? { features } : {}),
+      ...(audio.warnings?.length ? { warnings: audio.warnings } : {}),
     };
   } catch (error) {
     throw stopped ?? error;

@@ -84,17 +84,36 @@ async function finishFailed(
     log.warn('result manifest not written', { jobId, error: (error as Error).message });
     return undefined;
   });
-  const job = await deps.jobs.fail(jobId, code, message, size, manifestKey).catch(async (error: unknown) => {
-    if (error instanceof JobGoneError && manifestKey)
-      await deps.storage.delete(manifestKey).catch(() => undefined);
-    throw error;
-  });
+  const job = await persist(() => deps.jobs.fail(jobId, code, message, size, manifestKey)).catch(
+    async (error: unknown) => {
+      if (error instanceof JobGoneError && manifestKey)
+        await deps.storage.delete(manifestKey).catch(() => undefined);
+      throw error;
+    },
+  );
   await publish(deps, job);
   log.info('job failed', { jobId, code });
   return { outcome: 'failed' as const, jobId, code };
 }
 
 type ProcessOptions = { signal?: AbortSignal; heartbeat?: () => Promise<void> };
+
+/** How long the result writes of a finished analysis are retried before the job is given back. */
+const PERSIST_FOR_MS = 30_000;
+
+/** Retries `write` with back-off (0.25 s doubling to 4 s) for PERSIST_FOR_MS; a deleted job is not retried. */
+async function persist<T>(write: () => Promise<T>): Promise<T> {
+  const until = Date.now() + PERSIST_FOR_MS;
+  for (let wait = 250; ; wait = Math.min(4000, wait * 2)) {
+    try {
+      return await write();
+    } catch (error) {
+      if (error instanceof JobGoneError || Date.now() + wait > until) throw error;
+      log.warn('result write failed; retrying', { error: (error as Error).message, in_ms: wait });
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
 
 export async function processUpload(
   deps: ProcessDeps,
@@ -185,6 +204,7 @@ async function processJob(
       maxDurationS: deps.limits.maxDurationS,
       maxBytes: Math.min(job.declaredBytes, deps.limits.maxUploadBytes),
       declaredContentType: job.contentType,
+      sourceBytes: head.size,
       group: job.userId,
       onExtractorTime: (name, ms) => extractorMs.set(name, (extractorMs.get(name) ?? 0) + ms),
       verdict: deps.verdict,
@@ -196,7 +216,12 @@ async function processJob(
         // Progress goes to Postgres and the cache at most once a second (plus the last batch).
         if (done < total && performance.now() - lastPublish < 1000) return;
         lastPublish = performance.now();
-        await deps.jobs.recordProgress(job.id, done, total);
+        // Progress is for pollers: a database that is briefly away must not cost the job its work so far.
+        await deps.jobs
+          .recordProgress(job.id, done, total)
+          .catch((error: unknown) =>
+            log.warn('progress not recorded', { jobId: job.id, error: (error as Error).message }),
+          );
         await publish(deps, { ...job, chunksDone: done, chunksTotal: total, updatedAt: new Date() });
       },
     });
@@ -211,14 +236,18 @@ async function processJob(
     // Each extractor's time over the whole file (window by window, summed), as one observation per job.
     for (const [name, ms] of extractorMs) recordStage(metrics, `extractor:${name}`, ms);
     const writeStarted = performance.now();
-    const manifestKey = await writeJobManifest(manifestDeps(deps), job, { result }, timings, head.size);
-    const done = await deps.jobs
-      .complete(job.id, { result, storedBytes: head.size, timings, manifestKey })
-      .catch(async (error: unknown) => {
-        // Deleted meanwhile: the delete may have run before the manifest existed, so remove it here.
-        if (error instanceof JobGoneError) await deps.storage.delete(manifestKey).catch(() => undefined);
-        throw error;
-      });
+    // The analysis is done: a store that is briefly away (S3, Postgres restarting) is waited for, under the
+    // heartbeat, rather than throwing the work away and running the whole job again.
+    const manifestKey = await persist(() =>
+      writeJobManifest(manifestDeps(deps), job, { result }, timings, head.size),
+    );
+    const done = await persist(() =>
+      deps.jobs.complete(job.id, { result, storedBytes: head.size, timings, manifestKey }),
+    ).catch(async (error: unknown) => {
+      // Deleted meanwhile: the delete may have run before the manifest existed, so remove it here.
+      if (error instanceof JobGoneError) await deps.storage.delete(manifestKey).catch(() => undefined);
+      throw error;
+    });
     await publish(deps, done);
     recordStage(metrics, 'write', performance.now() - writeStarted);
     log.info('job completed', {

@@ -27,6 +27,7 @@ export interface AudioManifestV1 {
     sample_rate_in: number;
     channels_in: number;
     sample_rate_model: number;
+    warnings?: { code: string; message: string }[];
   } | null;
   model: { name: string; version: string; fixture: boolean; sha256: string };
   extractors: ExtractorVersion[];
@@ -80,6 +81,7 @@ export function buildManifest(input: ManifestInput): AudioManifestV1 {
           sample_rate_in: result.sample_rate_in,
           channels_in: result.channels_in,
           sample_rate_model: model.sample_rate,
+          ...(result.warnings?.length ? { warnings: result.warnings } : {}),
         }
       : null,
     model: { name: model.name, version: model.version, fixture: model.fixture, sha256: model.sha256 },

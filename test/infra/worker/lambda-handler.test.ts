@@ -5,8 +5,9 @@
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import type { ProcessOutcome } from '../../../functions/core/jobs/process-upload.ts';
+import type { QueueMessage } from '../../../functions/ports/queue.ts';
 import { createSqsJobHandler, type SqsJobRuntime } from '../../../functions/worker/lambda-handler.ts';
-import { s3EventNotification, s3TestEvent } from '../../../functions/worker/s3-event.ts';
+import { s3EventNotification, s3TestEvent } from '../../../functions/local/s3-notifications.ts';
 
 const BUCKET = 'realtone-uploads';
 
@@ -33,15 +34,26 @@ const created = (key: string, bucket = BUCKET) =>
   s3EventNotification({ bucket, key, size: 10, eventName: 'ObjectCreated:Post', region: 'us-east-1' });
 
 function runtime(outcomes: Record<string, ProcessOutcome | Error>) {
-  const source = { extend: vi.fn(async () => undefined), retry: vi.fn(async () => undefined) };
+  const calls: string[] = [];
+  const source = {
+    extend: vi.fn(async (_m: QueueMessage, seconds: number) => void calls.push(`extend ${seconds}`)),
+    retry: vi.fn(async () => undefined),
+  };
   const process = vi.fn(async (key: string, options: { heartbeat: () => Promise<void> }) => {
+    calls.push(`process ${key}`);
     await options.heartbeat();
     const outcome = outcomes[key];
     if (outcome instanceof Error) throw outcome;
     return outcome ?? { outcome: 'ignored' as const, reason: 'unknown_job' };
   });
-  const rt: SqsJobRuntime = { bucket: BUCKET, visibilityTimeoutSeconds: 900, source, process };
-  return { rt, source, process };
+  const rt: SqsJobRuntime = {
+    bucket: BUCKET,
+    visibilityTimeoutSeconds: 30,
+    holdOnStart: true,
+    source,
+    process,
+  };
+  return { rt, source, process, calls };
 }
 
 const event = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
@@ -83,13 +95,15 @@ describe('SQS job handler (CPU detector)', () => {
     expect(process).toHaveBeenCalledWith('uploads/u/j1/my voice+note.wav', expect.anything());
   });
 
-  it('extends the message visibility on heartbeat by the queue visibility timeout', async () => {
-    const { rt, source } = runtime({ 'uploads/u/j1/a.wav': { outcome: 'completed', jobId: 'j1' } });
+  it('shortens the message visibility to the hold time as it starts, then extends it on heartbeat', async () => {
+    const { rt, source, calls } = runtime({ 'uploads/u/j1/a.wav': { outcome: 'completed', jobId: 'j1' } });
     await createSqsJobHandler(async () => rt)(event(record('m1', created('uploads/u/j1/a.wav'))));
     expect(source.extend).toHaveBeenCalledWith(
       expect.objectContaining({ id: 'm1', receiptHandle: 'rh-m1' }),
-      900,
+      30,
     );
+    // The queue's own timeout covers the function timeout (900 s); a crash must cost 30 s, not that.
+    expect(calls).toEqual(['extend 30', 'process uploads/u/j1/a.wav', 'extend 30']);
   });
 
   it('retries after an exponential back-off when processing throws', async () => {

@@ -46,6 +46,34 @@ describe('Mixdown', () => {
     expect(codeOf(() => new Mixdown(16000, 60).start(16000, 65))).toBe('corrupt_audio');
   });
 
+  it('analyses the left channel alone, with a warning, when the stereo channels cancel', () => {
+    const left = Float32Array.from({ length: 800 }, (_, i) => 0.5 * Math.sin(i / 7));
+    const right = left.map((v) => -v);
+    const mix = new Mixdown(16000, 60);
+    mix.pushChannels([new Float32Array(100), new Float32Array(100)], 16000); // silence decides nothing
+    mix.pushChannels([left, right], 16000);
+    mix.pushChannels([right, left], 16000); // the choice holds for the whole file: the left channel again
+    expect(mix.warnings.map((w) => w.code)).toEqual(['stereo_channels_cancel']);
+    const out = mix.finish();
+    expect(out.length).toBe(1700);
+    expect(Array.from(out.subarray(100, 900))).toEqual(Array.from(left));
+    expect(Array.from(out.subarray(900))).toEqual(Array.from(right));
+    expect(mix.peak).toBeCloseTo(0.5, 3);
+  });
+
+  it('keeps the mean, without a warning, for ordinary stereo and for channels that only partly cancel', () => {
+    const left = Float32Array.from({ length: 800 }, (_, i) => 0.5 * Math.sin(i / 7));
+    const ordinary = new Mixdown(16000, 60);
+    ordinary.pushChannels([left, left.map((v) => v * 0.8)], 16000);
+    expect(ordinary.warnings).toEqual([]);
+    expect(ordinary.finish()[10]).toBeCloseTo(left[10]! * 0.9, 6);
+    // right = −0.9 × left keeps 0.25 % of the energy (−26 dB): quiet, but not the miswiring this guards against.
+    const partly = new Mixdown(16000, 60);
+    partly.pushChannels([left, left.map((v) => v * -0.9)], 16000);
+    expect(partly.warnings).toEqual([]);
+    expect(partly.finish()[10]).toBeCloseTo(left[10]! * 0.05, 6);
+  });
+
   it('stops with too_long as soon as the input passes the maximum duration', () => {
     const mix = new Mixdown(16000, 1);
     mix.pushChannels([new Float32Array(16000)], 16000);

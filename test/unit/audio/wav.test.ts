@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioError } from '../../../functions/audio/errors.ts';
-import { bytesSource, ingest } from '../../../functions/audio/ingest.ts';
+import { bytesSource, ingest, type IngestOptions } from '../../../functions/audio/ingest.ts';
 
 /** Builds a WAV file: `fmt` fields, optional extra chunks before data, and raw data bytes. */
 function wav(options: {
@@ -45,7 +45,7 @@ function wav(options: {
 const LIMITS = { targetRate: 8000, minSamples: 1, maxDurationS: 3600, maxBytes: 1 << 30 };
 const decode = async (bytes: Uint8Array, chunk = 1 << 20) =>
   Array.from((await ingest(bytesSource(bytes, chunk), LIMITS)).samples);
-async function codeOf(bytes: Uint8Array, limits = LIMITS) {
+async function codeOf(bytes: Uint8Array, limits: IngestOptions = LIMITS) {
   try {
     await ingest(bytesSource(bytes), limits);
     return 'ok';
@@ -155,5 +155,65 @@ describe('WAV rejection codes', () => {
     expect(
       await codeOf(wav({ tag: 1, channels: 1, bits: 16, data: pcm(100) }), { ...LIMITS, maxBytes: 100 }),
     ).toBe('too_large');
+  });
+  it('corrupt_audio, before the duration rule, when the header declares more data than the object holds', async () => {
+    // 2 GiB declared, 1 s held: the object's size is known (S3 HEAD, stat), so the header is judged at once.
+    const lying = wav({ tag: 1, channels: 1, bits: 16, data: pcm(8000), dataSize: 2 ** 31 });
+    expect(await codeOf(lying, { ...LIMITS, sourceBytes: lying.length })).toBe('corrupt_audio');
+    const message = await ingest(bytesSource(lying), { ...LIMITS, sourceBytes: lying.length }).catch(
+      (error: Error) => error.message,
+    );
+    expect(message).toBe(
+      `WAV is truncated: the header declares ${2 ** 31} bytes of audio, the file holds 16000`,
+    );
+    // A genuinely long object (its size agrees with the header) is still too_long.
+    const long = wav({ tag: 1, channels: 1, bits: 16, data: pcm(16000) });
+    expect(await codeOf(long, { ...LIMITS, maxDurationS: 1, sourceBytes: long.length })).toBe('too_long');
+  });
+
+  it('decodes stereo whose channels cancel from the left channel, with a warning', async () => {
+    const frames = 8000;
+    const data = new Int16Array(2 * frames);
+    for (let i = 0; i < frames; i++) {
+      data[2 * i] = Math.round(10000 * Math.sin(i / 5));
+      data[2 * i + 1] = -data[2 * i]!;
+    }
+    const file = wav({ tag: 1, channels: 2, bits: 16, data: new Uint8Array(data.buffer) });
+    const audio = await ingest(bytesSource(file, 999), LIMITS);
+    expect(audio.warnings?.map((w) => w.code)).toEqual(['stereo_channels_cancel']);
+    expect(audio.channelsIn).toBe(2);
+    expect(audio.samples[7]).toBeCloseTo(data[14]! / 32768, 6);
+    // Without the inversion, the same file is the ordinary mean and carries no warning.
+    for (let i = 0; i < frames; i++) data[2 * i + 1] = data[2 * i]!;
+    const plain = await ingest(
+      bytesSource(wav({ tag: 1, channels: 2, bits: 16, data: new Uint8Array(data.buffer) })),
+      LIMITS,
+    );
+    expect(plain.warnings).toBeUndefined();
+  });
+});
+
+describe('MP3 with tags and no frames', () => {
+  const id3v2 = (body: number, padding = 0) => {
+    const tag = new Uint8Array(10 + body + padding);
+    tag.set([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, (body >> 7) & 0x7f, body & 0x7f]);
+    tag.set([0x54, 0x49, 0x54, 0x32], 10); // a TIT2 frame id, as a real tag starts
+    return tag;
+  };
+  const id3v1 = () => {
+    const tag = new Uint8Array(128);
+    tag.set([0x54, 0x41, 0x47]);
+    return tag;
+  };
+
+  it('empty_audio for an ID3v2 tag alone, with padding, with an ID3v1 tag, or an ID3v1 tag alone', async () => {
+    expect(await codeOf(id3v2(200))).toBe('empty_audio');
+    expect(await codeOf(id3v2(200, 512))).toBe('empty_audio');
+    expect(await codeOf(new Uint8Array([...id3v2(40), ...id3v1()]))).toBe('empty_audio');
+    expect(await codeOf(id3v1())).toBe('empty_audio');
+  });
+
+  it('corrupt_audio when the file ends inside its ID3v2 tag', async () => {
+    expect(await codeOf(id3v2(200).subarray(0, 100))).toBe('corrupt_audio');
   });
 });

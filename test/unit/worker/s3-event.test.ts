@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseS3Message, s3EventNotification, s3TestEvent } from '../../../functions/worker/s3-event.ts';
+import { s3EventNotification, s3TestEvent } from '../../../functions/local/s3-notifications.ts';
+import { parseS3Message } from '../../../functions/worker/s3-event.ts';
 
 describe('S3 event notifications', () => {
   it('round-trips keys with spaces, plus signs and unicode through S3 URL encoding', () => {

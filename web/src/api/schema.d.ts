@@ -385,6 +385,16 @@ export interface components {
                 version: string;
             }[];
             features?: components["schemas"]["Features"];
+            /** @description what decoding noticed and worked around; absent when nothing was */
+            warnings?: components["schemas"]["AudioWarning"][];
+        };
+        AudioWarning: {
+            /**
+             * @description stereo_channels_cancel: the channels cancel each other (right = -left); the left channel was analysed alone
+             * @enum {unknown}
+             */
+            code: "stereo_channels_cancel";
+            message: string;
         };
         Job: {
             kind: components["schemas"]["JobKind"];

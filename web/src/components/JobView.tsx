@@ -98,6 +98,11 @@ export function JobView({ jobId, updates, model, peaks, onFinished }: Props) {
               ? ''
               : ' (not the model this server runs now: chunk labels use the current thresholds)'}
           </p>
+          {result.warnings?.map((w) => (
+            <p key={w.code} className="hint" role="note">
+              Note: {w.message}
+            </p>
+          ))}
           <Waveform
             chunks={result.chunks}
             duration={result.duration_s}

@@ -1,0 +1,38 @@
+/**
+ * An unreachable Postgres becomes one typed error (database_unavailable, 503) at the pool; a SQL error stays the
+ * query's own.
+ */
+import net from 'node:net';
+import pg from 'pg';
+import { describe, expect, inject, it } from 'vitest';
+import { createPool, DatabaseUnavailableError } from '../../functions/adapters/postgres/pool.ts';
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+describe('Postgres pool errors', () => {
+  it('turns a refused connection into database_unavailable (503, retry after 5 s)', async () => {
+    const pool = createPool({
+      url: `postgres://postgres@127.0.0.1:${await closedPort()}/x`,
+      max: 1,
+      ssl: 'disable',
+    });
+    const error = await pool.query('SELECT 1').catch((e: unknown) => e);
+    await pool.end();
+    expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(error).toMatchObject({ code: 'database_unavailable', status: 503, retryAfterSeconds: 5 });
+  });
+
+  it('keeps SQL errors as they are', async () => {
+    const pool = createPool({ url: inject('databaseUrl'), max: 1, ssl: 'disable' });
+    const error = await pool.query('SELEC 1').catch((e: unknown) => e);
+    await pool.end();
+    expect(error).toBeInstanceOf(pg.DatabaseError);
+    expect((error as pg.DatabaseError).code).toBe('42601');
+  });
+});
