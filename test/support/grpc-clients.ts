@@ -46,10 +46,19 @@ export const CLIENTS = {
     ),
 };
 
-export function connect(kind: keyof typeof CLIENTS, address: string): grpc.Client {
-  const Client = CLIENTS[kind]();
+const constructors = new Map<string, Ctor>();
+
+/** A client of `kind` on `address` (insecure channel: the local stack listens on loopback only). */
+export function connect(
+  kind: keyof typeof CLIENTS,
+  address: string,
+  options: grpc.ChannelOptions = {},
+): grpc.Client {
+  let Client = constructors.get(kind);
+  if (!Client) constructors.set(kind, (Client = CLIENTS[kind]()));
   return new Client(address, grpc.credentials.createInsecure(), {
     'grpc.max_send_message_length': 64 * 1024 * 1024,
+    ...options,
   });
 }
 
