@@ -22,7 +22,7 @@ import { getLogger } from '../shared/logger.ts';
 import { bearerCheck } from './auth.ts';
 import { analyzeResponse, extractorMessage, legacyResponse } from './messages.ts';
 import { LOADER_OPTIONS, loadProtos } from './protos.ts';
-import { toServiceError } from './status.ts';
+import { ERROR_CODE_METADATA, toServiceError } from './status.ts';
 import { streamAnalyze, type StreamCall, type StreamHandle } from './stream-analyze.ts';
 
 export interface GrpcServiceDeps {
@@ -111,15 +111,25 @@ export async function startGrpcServer(
   const unary =
     <Req, Res>(run: (request: Req, signal: AbortSignal) => Promise<Res>): grpc.handleUnaryCall<Req, Res> =>
     (call, callback) => {
+      const started = performance.now();
       const { signal, done } = callSignal(call as grpc.ServerUnaryCall<unknown, unknown>);
+      let code = 'ok';
       Promise.resolve()
         .then(() => authorize(call.metadata))
         .then(() => run(call.request, signal))
         .then(
           (response) => callback(null, response),
-          (error: unknown) => callback(toServiceError(error)),
+          (error: unknown) => {
+            const failure = toServiceError(error);
+            code = failure.metadata.get(ERROR_CODE_METADATA)[0] as string;
+            callback(failure);
+          },
         )
-        .finally(done);
+        .finally(() => {
+          done();
+          // One line per call (method, outcome, time; never the payload or the token).
+          log.info('rpc', { method: call.getPath(), code, ms: Math.round(performance.now() - started) });
+        });
     };
 
   const analyze = (source: AnalysisSource, extractors: readonly string[], signal: AbortSignal) =>
