@@ -46,6 +46,7 @@ export function startGrpcService(
       authToken: config.GRPC_AUTH_TOKEN,
       streamIdleMs: config.STREAM_IDLE_SECONDS * 1000,
       maxStreams: config.STREAM_MAX_SESSIONS,
+      maxConcurrentAnalyses: config.GRPC_MAX_CONCURRENT_ANALYSES,
     },
     listen,
   );

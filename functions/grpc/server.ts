@@ -20,6 +20,7 @@ import type { LiveStreamDeps } from '../core/streams/live-stream.ts';
 import { RealToneError } from '../shared/errors.ts';
 import { getLogger } from '../shared/logger.ts';
 import { bearerCheck } from './auth.ts';
+import { ConcurrencyLimiter } from './limiter.ts';
 import { analyzeResponse, extractorMessage, legacyResponse } from './messages.ts';
 import { LOADER_OPTIONS, loadProtos } from './protos.ts';
 import { ERROR_CODE_METADATA, toServiceError } from './status.ts';
@@ -35,6 +36,8 @@ export interface GrpcServiceDeps {
   streamIdleMs: number;
   /** Most StreamAnalyze calls at once on this server. */
   maxStreams: number;
+  /** Most Analyze and AnalyzeAudio calls analysed at once; later ones wait in arrival order. */
+  maxConcurrentAnalyses: number;
 }
 
 export interface GrpcServer {
@@ -132,8 +135,15 @@ export async function startGrpcServer(
         });
     };
 
-  const analyze = (source: AnalysisSource, extractors: readonly string[], signal: AbortSignal) =>
-    analyzeRequest(deps.analyze, source, { extractors, signal, group: GROUP });
+  const limiter = new ConcurrencyLimiter(deps.maxConcurrentAnalyses);
+  const analyze = async (source: AnalysisSource, extractors: readonly string[], signal: AbortSignal) => {
+    const release = await limiter.acquire(signal);
+    try {
+      return await analyzeRequest(deps.analyze, source, { extractors, signal, group: GROUP });
+    } finally {
+      release();
+    }
+  };
 
   server.addService(protos.legacy, {
     AnalyzeAudio: unary<LegacyRequest, unknown>(async (request, signal) =>

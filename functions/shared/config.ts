@@ -188,6 +188,8 @@ const sections = {
       GRPC_PORT: int(0, 65535).default(50052),
       /** Address it listens on: loopback locally; 0.0.0.0 in AWS, inside the VPC, where a token is required. */
       GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+      /** Analyze/AnalyzeAudio calls decoded at once (one warm ingest thread each); later calls wait their turn. */
+      GRPC_MAX_CONCURRENT_ANALYSES: int(1, 64).default(2),
       /** Callers must send `authorization: Bearer <token>` (in AWS resolved from GRPC_AUTH_TOKEN_ARN). */
       GRPC_AUTH_TOKEN: z
         .string()
