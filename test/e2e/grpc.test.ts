@@ -4,8 +4,11 @@
  * against the job view of the same upload, `realtone.v1` against the job view and the WebSocket, errors as
  * statuses, deadlines, message limits, health, reflection and the bearer token.
  */
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamPcm } from '../../functions/stream/client.ts';
@@ -16,6 +19,9 @@ import { encodeWav16 } from '../support/wav.ts';
 import { FIXTURE_MODEL } from './pipeline-scenario.ts';
 
 const SLOW = 120_000;
+/** Debian's python3 with python3-grpcio and python3-grpc-tools (.ci/run installs them), as an outside caller. */
+const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
+const run = promisify(execFile);
 const BUCKET = 'realtone-uploads';
 const fixture = (name: string) => readFile(path.join(ROOT, name));
 
@@ -96,6 +102,41 @@ describe('gRPC on the local stack (no token: loopback only)', () => {
       });
       expect(v1.model).toMatchObject({ name: job.result.model.name, version: job.result.model.version });
       expect(v1.duration_s).toBe(job.result.duration_s);
+    },
+    SLOW,
+  );
+
+  it(
+    'a Python client generated from audio_analyzer.proto by grpc_tools.protoc gets the same predictions',
+    async () => {
+      const { key, job } = await uploadJob('test/fixtures/e2e/speech-6.2s.mp3', 'audio/mpeg');
+      const stubs = await mkdtemp(path.join(os.tmpdir(), 'realtone-pystubs-'));
+      try {
+        await run(PYTHON, [
+          '-m',
+          'grpc_tools.protoc',
+          `-I${path.join(ROOT, 'proto')}`,
+          `--python_out=${stubs}`,
+          `--grpc_python_out=${stubs}`,
+          'audio_analyzer.proto',
+        ]);
+        const client = path.join(ROOT, 'test/support/audio_analyzer_client.py');
+        const call = async (k: string) =>
+          JSON.parse((await run(PYTHON, [client, stubs, stack.grpc, BUCKET, k])).stdout) as Record<
+            string,
+            any
+          >;
+        const reply = await call(key);
+        const judged = job.result.chunks.filter((c: { score: number | null }) => c.score !== null);
+        expect(reply.predictions).toHaveLength(judged.length);
+        judged.forEach((chunk: { index: number; score: number }, i: number) => {
+          expect(reply.predictions[i].chunk_id).toBe(String(chunk.index));
+          expect(Math.abs(reply.predictions[i].score - chunk.score)).toBeLessThan(1e-4);
+        });
+        expect(await call('uploads/nobody/none.wav')).toMatchObject({ code: 'NOT_FOUND' });
+      } finally {
+        await rm(stubs, { recursive: true, force: true });
+      }
     },
     SLOW,
   );
