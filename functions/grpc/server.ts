@@ -66,7 +66,9 @@ function callSignal(call: grpc.ServerUnaryCall<unknown, unknown>): { signal: Abo
   call.on('cancelled', onCancel);
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : Number(deadline);
-  const timer = Number.isFinite(at) ? setTimeout(onCancel, Math.max(0, at - Date.now())) : undefined;
+  const inMs = at - Date.now();
+  // No deadline is Infinity; a timer longer than 2^31 - 1 ms would fire at once, and no analysis lasts that long.
+  const timer = inMs < 2 ** 31 - 1 ? setTimeout(onCancel, Math.max(0, inMs)) : undefined;
   return {
     signal: controller.signal,
     done: () => {
