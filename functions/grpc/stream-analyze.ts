@@ -145,6 +145,7 @@ export function streamAnalyze(options: StreamAnalyzeOptions, call: StreamCall, g
   const finish = async () => {
     if (!live || state !== 'streaming') return;
     state = 'finishing';
+    if (idle) clearTimeout(idle); // the client has said all it will; scoring the tail is the server's time
     try {
       send(await live.finish());
     } catch (error) {
