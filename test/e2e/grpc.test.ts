@@ -347,7 +347,11 @@ describe('gRPC with GRPC_AUTH_TOKEN set', () => {
   let detector: grpc.Client;
 
   beforeAll(async () => {
-    stack = await startStackProcess({ MODEL_MANIFEST: FIXTURE_MODEL, GRPC_AUTH_TOKEN: TOKEN });
+    stack = await startStackProcess({
+      MODEL_MANIFEST: FIXTURE_MODEL,
+      GRPC_AUTH_TOKEN: TOKEN,
+      STREAM_IDLE_SECONDS: '1',
+    });
     detector = connect('detector', stack.grpc);
   });
   afterAll(async () => {
@@ -371,5 +375,20 @@ describe('gRPC with GRPC_AUTH_TOKEN set', () => {
       { metadata: { authorization: `Bearer ${TOKEN}` } },
     );
     expect(ok.extractors.length).toBe(4);
+  });
+
+  it('ends an idle stream with the summary of what arrived, then DEADLINE_EXCEEDED idle_timeout', async () => {
+    const pcm = encodeWav16(signal(5, 7), 16000).subarray(44);
+    const idle = await streamAnalyze(detector, { hop_s: 1 }, pcm, {
+      metadata: { authorization: `Bearer ${TOKEN}` },
+      end: false,
+      keepOpen: true,
+    });
+    expect(idle.status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+    expect(idle.status.metadata.get('realtone-error-code')[0]).toBe('idle_timeout');
+    const summary = idle.messages.at(-1)!;
+    expect(summary.message).toBe('summary');
+    expect(summary.summary.duration_s).toBe(5);
+    expect(idle.messages.filter((m) => m.message === 'window').length).toBe(summary.summary.windows);
   });
 });

@@ -111,7 +111,8 @@ export function streamAnalyze(
   client: grpc.Client,
   start: object,
   pcm: Uint8Array,
-  options: CallOptions & { frameBytes?: number; end?: boolean } = {},
+  /** `end: false` sends no end message; `keepOpen` does not half-close the call either (an idle client). */
+  options: CallOptions & { frameBytes?: number; end?: boolean; keepOpen?: boolean } = {},
 ): Promise<StreamRun> {
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(options.metadata ?? {})) metadata.set(k, v);
@@ -131,6 +132,6 @@ export function streamAnalyze(
   for (let at = 0; at < pcm.length; at += frame)
     call.write({ audio: Buffer.from(pcm.subarray(at, at + frame)) });
   if (options.end !== false) call.write({ end: {} });
-  call.end();
+  if (!options.keepOpen) call.end();
   return done;
 }
