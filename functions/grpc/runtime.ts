@@ -44,6 +44,7 @@ export function startGrpcService(
       },
       extractors: describeExtractors(deps.inference.manifest),
       authToken: config.GRPC_AUTH_TOKEN,
+      metrics: deps.metrics,
       streamIdleMs: config.STREAM_IDLE_SECONDS * 1000,
       maxStreams: config.STREAM_MAX_SESSIONS,
       maxConcurrentAnalyses: config.GRPC_MAX_CONCURRENT_ANALYSES,

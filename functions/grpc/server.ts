@@ -17,6 +17,7 @@ import {
 import type { ExtractorInfo } from '../core/extractors/types.ts';
 import { StreamLimitError } from '../core/streams/errors.ts';
 import type { LiveStreamDeps } from '../core/streams/live-stream.ts';
+import type { Metrics } from '../ports/metrics.ts';
 import { RealToneError } from '../shared/errors.ts';
 import { getLogger } from '../shared/logger.ts';
 import { bearerCheck } from './auth.ts';
@@ -31,6 +32,8 @@ export interface GrpcServiceDeps {
   stream: LiveStreamDeps;
   /** Every extractor's description (ListExtractors). */
   extractors: ExtractorInfo[];
+  /** Calls by method and outcome, and their time (the process's /metrics). */
+  metrics?: Metrics;
   /** Callers must send `authorization: Bearer <token>` when set. */
   authToken?: string;
   streamIdleMs: number;
@@ -132,8 +135,12 @@ export async function startGrpcServer(
         )
         .finally(() => {
           done();
-          // One line per call (method, outcome, time; never the payload or the token).
-          log.info('rpc', { method: call.getPath(), code, ms: Math.round(performance.now() - started) });
+          // One line per call (method, outcome, time; never the payload or the token), and its metrics.
+          const method = call.getPath();
+          const seconds = (performance.now() - started) / 1000;
+          log.info('rpc', { method, code, ms: Math.round(seconds * 1000) });
+          deps.metrics?.increment('realtone_grpc_requests_total', { method, code });
+          deps.metrics?.observe('realtone_grpc_request_duration_seconds', seconds, { method });
         });
     };
 

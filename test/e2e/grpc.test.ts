@@ -305,6 +305,27 @@ describe('gRPC on the local stack (no token: loopback only)', () => {
     expect(pitch.outputs.map((o: { name: string }) => o.name)).toContain('median_hz');
   });
 
+  it('counts calls by method and outcome on /metrics', async () => {
+    const scrape = async () => (await fetch(stack.endpoints.metrics!)).text();
+    const count = (text: string, code: string) =>
+      Number(
+        new RegExp(
+          `^realtone_grpc_requests_total\\{method="/audioanalyzer.AudioAnalysis/AnalyzeAudio",code="${code}"\\} (\\d+)`,
+          'm',
+        ).exec(text)?.[1] ?? 0,
+      );
+    const before = await scrape();
+    await failure(
+      unary(legacy, 'AnalyzeAudio', { minio_bucket_name: BUCKET, minio_object_key: 'uploads/nobody/x.wav' }),
+    );
+    await failure(
+      unary(legacy, 'AnalyzeAudio', { minio_bucket_name: 'other', minio_object_key: 'uploads/x.wav' }),
+    );
+    const after = await scrape();
+    expect(count(after, 'not_found') - count(before, 'not_found')).toBe(1);
+    expect(count(after, 'permission_denied') - count(before, 'permission_denied')).toBe(1);
+  });
+
   it('the health service and server reflection answer', async () => {
     const health = connect('health', stack.grpc);
     for (const service of ['', 'audioanalyzer.AudioAnalysis', 'realtone.v1.DetectorService']) {
