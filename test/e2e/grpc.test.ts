@@ -412,4 +412,41 @@ describe('gRPC with GRPC_AUTH_TOKEN set', () => {
     expect(summary.summary.duration_s).toBe(5);
     expect(idle.messages.filter((m) => m.message === 'window').length).toBe(summary.summary.windows);
   });
+
+  // Last in this block: it stops the stack.
+  it('drains on SIGTERM: a running stream gets its summary, then UNAVAILABLE shutting_down', async () => {
+    const metadata = new grpc.Metadata();
+    metadata.set('authorization', `Bearer ${TOKEN}`);
+    const call = (detector as unknown as Record<string, (...args: unknown[]) => unknown>).StreamAnalyze!.call(
+      detector,
+      metadata,
+    ) as grpc.ClientDuplexStream<object, Record<string, any>>;
+    const messages: Record<string, any>[] = [];
+    const firstWindow = new Promise<void>((resolve) =>
+      call.on('data', (m: Record<string, any>) => {
+        messages.push(m);
+        if (m.message === 'window') resolve();
+      }),
+    );
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => undefined);
+    call.write({ start: { hop_s: 1 } });
+    const pcm = encodeWav16(signal(5, 9), 16000).subarray(44);
+    for (let at = 0; at < pcm.length; at += 3200)
+      call.write({ audio: Buffer.from(pcm.subarray(at, at + 3200)) });
+    const tick = encodeWav16(signal(0.1, 9), 16000).subarray(44);
+    const feed = setInterval(() => call.write({ audio: Buffer.from(tick) }), 150); // keeps it from idling
+    try {
+      await firstWindow;
+      const [code, ended] = await Promise.all([stack.stop('SIGTERM'), status]);
+      expect(code).toBe(0);
+      expect(ended.code).toBe(grpc.status.UNAVAILABLE);
+      expect(ended.metadata.get('realtone-error-code')[0]).toBe('shutting_down');
+      expect(messages[0]!.message).toBe('ready');
+      expect(messages.at(-1)!.message).toBe('summary');
+      expect(messages.at(-1)!.summary.duration_s).toBeGreaterThanOrEqual(5);
+    } finally {
+      clearInterval(feed);
+    }
+  });
 });
