@@ -73,6 +73,10 @@ export const ERROR_TABLE: Readonly<Record<string, TransportCodes>> = {
   job_gone: row(404, NOT_FOUND, W.internal),
   upload_mismatch: row(422, GRPC.FAILED_PRECONDITION, W.unsupportedData),
   email_taken: row(409, GRPC.ALREADY_EXISTS, W.policy),
+  invalid_query: row(400, INVALID_ARGUMENT, W.unsupportedData),
+  webhook_url_forbidden: row(400, INVALID_ARGUMENT, W.unsupportedData),
+  webhook_url_unresolvable: row(400, INVALID_ARGUMENT, W.unsupportedData),
+  webhook_limit_reached: row(409, RESOURCE_EXHAUSTED, W.policy),
   // Identity and permission
   invalid_credentials: row(401, UNAUTHENTICATED, W.policy),
   unauthorized: row(401, UNAUTHENTICATED, W.policy),
@@ -87,6 +91,7 @@ export const ERROR_TABLE: Readonly<Record<string, TransportCodes>> = {
   overloaded: row(503, UNAVAILABLE, W.tryAgainLater),
   shutting_down: row(503, UNAVAILABLE, W.goingAway),
   cache_unavailable: row(503, UNAVAILABLE, W.tryAgainLater),
+  database_unavailable: row(503, UNAVAILABLE, W.tryAgainLater),
   cancelled: row(499, GRPC.CANCELLED, W.goingAway),
   // Streaming protocol
   bad_start: row(400, INVALID_ARGUMENT, W.unsupportedData),
