@@ -204,7 +204,16 @@ export async function startGrpcServer(
     server.bindAsync(
       `${listen.host}:${listen.port}`,
       grpc.ServerCredentials.createInsecure(),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
+      (error, bound) =>
+        error
+          ? reject(
+              new Error(
+                `gRPC cannot listen on ${listen.host}:${listen.port} (${error.message}); is the port in use? ` +
+                  'Set GRPC_PORT to another port (0 = any free port)',
+                { cause: error },
+              ),
+            )
+          : resolve(bound),
     ),
   );
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
