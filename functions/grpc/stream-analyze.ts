@@ -10,7 +10,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { ShuttingDownError, StreamLimitError, StreamProtocolError } from '../core/streams/errors.ts';
 import { LiveStream, parseStart, type LiveStreamDeps } from '../core/streams/live-stream.ts';
 import { MAX_FRAME_BYTES, type ServerMessage } from '../core/streams/protocol.ts';
-import { describeError, toServiceError } from './status.ts';
+import { ERROR_CODE_METADATA, toServiceError } from './status.ts';
 import { streamResponse } from './messages.ts';
 
 interface StartFields {
@@ -77,17 +77,20 @@ export function streamAnalyze(options: StreamAnalyzeOptions, call: StreamCall, g
   const send = (message: ServerMessage) => {
     if (state !== 'done' && message.type !== 'error' && !call.cancelled) call.write(streamResponse(message));
   };
-  const done = () => {
+  /** Ends the call's state once; a stream that started counts in the sessions metric by how it ended. */
+  const done = (outcome: string) => {
     if (state === 'done') return false;
     state = 'done';
     if (idle) clearTimeout(idle);
     release?.();
+    if (live) options.deps.metrics?.increment('realtone_stream_sessions_total', { outcome });
     closed();
     return true;
   };
   const fail = (error: unknown) => {
     if (state === 'done') return;
-    const { code } = describeError(error);
+    const failure = toServiceError(error);
+    const code = failure.metadata.get(ERROR_CODE_METADATA)[0] as string;
     if (live && state === 'streaming' && SUMMARISED.has(code)) {
       // As on the WebSocket: a limit that ends a stream with audio sends the summary of what arrived first.
       state = 'finishing';
@@ -96,12 +99,12 @@ export function streamAnalyze(options: StreamAnalyzeOptions, call: StreamCall, g
         .then(send)
         .catch(() => undefined)
         .finally(() => {
-          if (done()) call.emit('error', toServiceError(error));
+          if (done(code)) call.emit('error', failure);
         });
       return;
     }
     live?.cancel();
-    if (done()) call.emit('error', toServiceError(error));
+    if (done(code)) call.emit('error', failure);
   };
   const touch = () => {
     if (idle) clearTimeout(idle);
@@ -152,7 +155,7 @@ export function streamAnalyze(options: StreamAnalyzeOptions, call: StreamCall, g
       state = 'streaming';
       throw error;
     }
-    if (done()) call.end();
+    if (done('completed')) call.end();
   };
 
   call.on('data', (request: StreamRequest) => {
@@ -171,7 +174,7 @@ export function streamAnalyze(options: StreamAnalyzeOptions, call: StreamCall, g
   });
   call.on('cancelled', () => {
     live?.cancel();
-    done();
+    done('disconnected');
   });
   touch();
   return {
