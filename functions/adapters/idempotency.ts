@@ -63,13 +63,11 @@ export function idempotentByKey<R>(
       if (error instanceof IdempotencyValidationError) {
         throw new ValidationError('this Idempotency-Key was used with a different request body', {
           code: 'idempotency_key_reused',
-          status: 422,
         });
       }
       if (error instanceof IdempotencyAlreadyInProgressError) {
         throw new ValidationError('a request with this Idempotency-Key is still in progress; retry shortly', {
           code: 'idempotency_in_progress',
-          status: 409,
         });
       }
       throw error;

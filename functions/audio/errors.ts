@@ -14,22 +14,11 @@ export const AUDIO_ERROR_CODES = [
 ] as const;
 export type AudioErrorCode = (typeof AUDIO_ERROR_CODES)[number];
 
-const STATUS: Record<AudioErrorCode, number> = {
-  unsupported_format: 415,
-  corrupt_audio: 422,
-  empty_audio: 422,
-  too_short: 422,
-  too_long: 422,
-  too_large: 413,
-};
-
 export class AudioError extends RealToneError {
   readonly code: AudioErrorCode;
-  override readonly status: number;
   constructor(code: AudioErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.status = STATUS[code];
   }
 }
 

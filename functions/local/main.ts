@@ -1,6 +1,6 @@
 /**
  * `npm start`: runs the local stack until SIGINT/SIGTERM, then drains the worker (no job left in `processing`)
- * and stops every endpoint. Configuration: PORT (API, default 3000), DATABASE_URL and REDIS_URL (use real servers
+ * and stops every endpoint. Configuration: PORT (API, default 3000), GRPC_PORT (gRPC, default 50052), DATABASE_URL and REDIS_URL (use real servers
  * instead of the embedded ones), MODEL_MANIFEST, and the limits documented in README.
  */
 import { getLogger } from '../shared/logger.ts';
@@ -38,6 +38,7 @@ try {
     sqsPort: port('SQS_PORT', 4566),
     dynamoPort: port('DYNAMODB_PORT', 4567),
     pgPort: port('PGLITE_PORT', 5433),
+    grpcPort: port('GRPC_PORT', 50052),
     databaseUrl: process.env.DATABASE_URL,
     redisUrl: process.env.REDIS_URL,
     dataDir: process.env.REALTONE_DATA_DIR,
@@ -54,6 +55,7 @@ try {
     `postgres  ${e.postgres}`,
     `redis     ${e.redis}`,
     `metrics   ${e.metrics}  (Prometheus; METRICS_PORT)`,
+    `grpc      ${e.grpc}  (gRPC over HTTP/2: audioanalyzer.AudioAnalysis, realtone.v1.DetectorService, health, reflection; GRPC_PORT)`,
     queueWorker()
       ? `worker    consuming ${stack.jobsQueueUrl}`
       : `worker    none (LOCAL_QUEUE_WORKER=off): start workers with JOBS_QUEUE_URL=${stack.jobsQueueUrl}`,

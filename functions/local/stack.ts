@@ -12,7 +12,7 @@ import { createSqsClient } from '../adapters/sqs-message-source.ts';
 import { createPool } from '../adapters/postgres/pool.ts';
 import { migrate } from '../adapters/postgres/migrations.ts';
 import { ROUTES } from '../api/routes.ts';
-import { DEFAULT_MODEL_MANIFEST, getStreamConfig, PROJECT_ROOT } from '../shared/config.ts';
+import { DEFAULT_MODEL_MANIFEST, getGrpcConfig, getStreamConfig, PROJECT_ROOT } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
 import { UpgradeRouter } from '../shared/upgrade-router.ts';
 import { S3ToSqsBridge } from './bridge.ts';
@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   sqsPort?: number;
   dynamoPort?: number;
   pgPort?: number;
+  /** gRPC port (GRPC_PORT, default 50052; 0 = any free port), always on 127.0.0.1. */
+  grpcPort?: number;
   /** Where local state lives (S3 objects, PGlite data, JWT secret). */
   dataDir?: string;
   databaseUrl?: string;
@@ -59,6 +61,8 @@ export interface LocalStack {
     redis: string;
     /** Prometheus /metrics of the whole stack (API, worker, stream service), on METRICS_PORT. */
     metrics: string;
+    /** The gRPC services, host:port (HTTP/2 without TLS, loopback only). */
+    grpc: string;
   };
   bucket: string;
   jobsQueueUrl: string;
@@ -199,6 +203,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       extractors: worker.deps.extractors,
     });
     stops.push(() => stream.close());
+    // The gRPC services share the same queue too; without GRPC_AUTH_TOKEN they take unauthenticated calls, which
+    // is why they listen on the loopback interface only.
+    const { startGrpcService } = await import('../grpc/runtime.ts');
+    const grpcConfig = getGrpcConfig();
+    const grpc = await startGrpcService(
+      grpcConfig,
+      { deps: worker.deps, verdict: verdictFromConfig(grpcConfig, worker.detector.manifest) },
+      { host: '127.0.0.1', port: options.grpcPort ?? grpcConfig.GRPC_PORT },
+    );
+    stops.push(() => grpc.close(5000));
 
     const webDist = options.webDist ?? path.join(PROJECT_ROOT, 'web', 'dist');
     const web = webDist ? createWebStatic({ distDir: webDist, connectSources: [s3.endpoint] }) : undefined;
@@ -227,6 +241,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           : redact(db.url),
         redis: options.redisUrl ? redact(options.redisUrl) : 'in-process cache',
         metrics: metricsServer.url,
+        grpc: grpc.address,
       },
       bucket: LOCAL_BUCKET,
       jobsQueueUrl: sqs.jobsQueueUrl,

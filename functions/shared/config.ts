@@ -13,6 +13,9 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 export const DEFAULT_MODEL_MANIFEST = 'models/realtone-wavlm-small/model.json';
 
+/** Whether a listen address is reachable from this machine only. */
+export const isLoopback = (host: string) => /^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(host);
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalUrl = z.string().url().optional();
 
@@ -179,6 +182,26 @@ const sections = {
     /** Port of the detector container's stream server (AWS); the local stack serves the API's port. */
     STREAM_PORT: int(1, 65535).default(8080),
   }),
+  grpc: z
+    .object({
+      /** Port of the gRPC services (HTTP/2); 50052 as the original detector's. 0 = any free port. */
+      GRPC_PORT: int(0, 65535).default(50052),
+      /** Address it listens on: loopback locally; 0.0.0.0 in AWS, inside the VPC, where a token is required. */
+      GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+      /** Analyze/AnalyzeAudio calls decoded at once (one warm ingest thread each); later calls wait their turn. */
+      GRPC_MAX_CONCURRENT_ANALYSES: int(1, 64).default(2),
+      /** Callers must send `authorization: Bearer <token>` (in AWS resolved from GRPC_AUTH_TOKEN_ARN). */
+      GRPC_AUTH_TOKEN: z
+        .string()
+        .min(32, 'must be at least 32 characters')
+        .max(512)
+        .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+        .optional(),
+    })
+    .refine((c) => c.GRPC_AUTH_TOKEN || isLoopback(c.GRPC_HOST), {
+      message: 'GRPC_AUTH_TOKEN is required when GRPC_HOST is not a loopback address',
+      path: ['GRPC_AUTH_TOKEN'],
+    }),
 } as const;
 
 type Sections = typeof sections;
@@ -243,6 +266,9 @@ const WORKER_SECTIONS = [
 ] as const;
 /** Sections the stream service reads (functions/stream/main.ts); test/infra checks the stack against them. */
 export const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;
+/** Sections of the gRPC service: the stream service's (limits of StreamAnalyze), plus its port and token. */
+export const GRPC_SECTIONS = [...STREAM_SECTIONS, 'grpc'] as const;
+export type GrpcConfig = ConfigOf<(typeof GRPC_SECTIONS)[number]>;
 export type ApiConfig = ConfigOf<(typeof API_SECTIONS)[number]>;
 export type StreamConfig = ConfigOf<(typeof STREAM_SECTIONS)[number]>;
 export type WorkerConfig = ConfigOf<(typeof WORKER_SECTIONS)[number]>;
@@ -260,6 +286,13 @@ let streamConfig: StreamConfig | undefined;
 /** The stream service's configuration (the worker's, plus tokens and stream limits), read once per process. */
 export function getStreamConfig(): StreamConfig {
   return (streamConfig ??= loadConfig(STREAM_SECTIONS));
+}
+
+let grpcConfig: GrpcConfig | undefined;
+
+/** The gRPC service's configuration, read once per process. */
+export function getGrpcConfig(): GrpcConfig {
+  return (grpcConfig ??= loadConfig(GRPC_SECTIONS));
 }
 
 /** The worker's configuration, read once per process. */

@@ -1,15 +1,16 @@
+import { isClientCode } from './error-table.ts';
+
 /**
  * Base of every error RealTone raises on purpose. Each module has its own `errors.ts` with subclasses that fix
- * `code` (a stable, machine-readable value that clients, the worker and the CLI share) and `status` (the HTTP
- * status it maps to). `expose` says whether the message may be shown to a client: only client errors are.
+ * `code`: a stable, machine-readable value that clients, the worker and the CLI share. An error carries no
+ * transport status: each edge maps the code through the one table in error-table.ts (HTTP status, gRPC status,
+ * WebSocket close code). `expose` says whether the message may be shown to a caller: only client errors' are.
  */
 export abstract class RealToneError extends Error {
   abstract readonly code: string;
-  /** HTTP status this error maps to when it reaches the API. */
-  readonly status: number = 500;
   /** Client errors carry a message meant for the caller; server errors are shown as a generic message. */
   get expose(): boolean {
-    return this.status < 500;
+    return isClientCode(this.code);
   }
 
   constructor(message: string, options?: { cause?: unknown }) {
@@ -30,15 +31,10 @@ export class ConfigError extends RealToneError {
 /** Input from outside (HTTP body, query, header) failed validation. */
 export class ValidationError extends RealToneError {
   readonly code: string;
-  override readonly status: number;
   readonly details: unknown;
-  constructor(
-    message: string,
-    options: { code?: string; status?: number; details?: unknown; cause?: unknown } = {},
-  ) {
+  constructor(message: string, options: { code?: string; details?: unknown; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.code = options.code ?? 'invalid_request';
-    this.status = options.status ?? 400;
     this.details = options.details;
   }
 }
@@ -46,7 +42,6 @@ export class ValidationError extends RealToneError {
 /** The resource does not exist, or belongs to somebody else: the two are indistinguishable on purpose. */
 export class NotFoundError extends RealToneError {
   readonly code = 'not_found';
-  override readonly status = 404;
 }
 
 export function isRealToneError(error: unknown): error is RealToneError {

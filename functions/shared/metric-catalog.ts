@@ -88,6 +88,19 @@ export const METRIC_CATALOG = {
     unit: 'Seconds',
     buckets: LATENCY,
   },
+  realtone_grpc_requests_total: {
+    kind: 'counter',
+    help: 'gRPC unary calls by method and outcome (ok, or the error code)',
+    labels: ['method', 'code'],
+    unit: 'Count',
+  },
+  realtone_grpc_request_duration_seconds: {
+    kind: 'histogram',
+    help: 'gRPC unary call handling time by method',
+    labels: ['method'],
+    unit: 'Seconds',
+    buckets: LATENCY,
+  },
   realtone_uploads_created_total: {
     kind: 'counter',
     help: 'Upload slots issued (single uploads and batch items), by origin',

@@ -7,6 +7,7 @@
  *                        replaces its host (the RDS Proxy endpoint). → DATABASE_URL
  *   JWT_SECRET_ARN       plain string secret → JWT_SECRET
  *   REDIS_AUTH_SECRET_ARN plain string (ElastiCache AUTH token), inserted into REDIS_URL as its password
+ *   GRPC_AUTH_TOKEN_ARN  plain string → GRPC_AUTH_TOKEN (the gRPC services' bearer token)
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './errors.ts';
@@ -24,7 +25,12 @@ async function fetchSecret(client: SecretsManagerClient, arn: string): Promise<s
 }
 
 export async function resolveSecretsInto(env: NodeJS.ProcessEnv): Promise<void> {
-  const wanted = ['DATABASE_SECRET_ARN', 'JWT_SECRET_ARN', 'REDIS_AUTH_SECRET_ARN'].filter((k) => env[k]);
+  const wanted = [
+    'DATABASE_SECRET_ARN',
+    'JWT_SECRET_ARN',
+    'REDIS_AUTH_SECRET_ARN',
+    'GRPC_AUTH_TOKEN_ARN',
+  ].filter((k) => env[k]);
   if (!wanted.length) return;
   const client = new SecretsManagerClient({ region: env.AWS_REGION });
   try {
@@ -41,6 +47,8 @@ export async function resolveSecretsInto(env: NodeJS.ProcessEnv): Promise<void> 
       env.DATABASE_URL = url.toString();
     }
     if (env.JWT_SECRET_ARN && !env.JWT_SECRET) env.JWT_SECRET = await fetchSecret(client, env.JWT_SECRET_ARN);
+    if (env.GRPC_AUTH_TOKEN_ARN && !env.GRPC_AUTH_TOKEN)
+      env.GRPC_AUTH_TOKEN = await fetchSecret(client, env.GRPC_AUTH_TOKEN_ARN);
     if (env.REDIS_AUTH_SECRET_ARN && env.REDIS_URL) {
       const url = new URL(env.REDIS_URL);
       if (!url.password) {

@@ -4,7 +4,7 @@
  *   awaiting start ─start→ streaming ─end→ finishing → summary, close 1000
  *
  * Binary frames are PCM; text frames are JSON control messages. Any error sends {"type":"error"} and closes with
- * its code (close-codes.ts); limits and shutdown send the summary of what arrived first. When the stream must slow
+ * its code (shared/error-table.ts); limits and shutdown send the summary of what arrived first. When the stream must slow
  * down (rate cap, model backlog) the socket stops being read, so TCP pushes back on the client.
  */
 import type { WebSocket, RawData } from 'ws';
@@ -13,7 +13,7 @@ import { getLogger } from '../shared/logger.ts';
 import { StreamLimitError, StreamProtocolError } from '../core/streams/errors.ts';
 import { LiveStream, parseStart, type LiveStreamDeps } from '../core/streams/live-stream.ts';
 import { endSchema, MAX_FRAME_BYTES, type ServerMessage } from '../core/streams/protocol.ts';
-import { closeCodeFor, WS_CLOSE } from './close-codes.ts';
+import { closeCodeFor, WS_CLOSE } from '../shared/error-table.ts';
 
 const log = getLogger('stream');
 

@@ -16,7 +16,7 @@ import { redeemTicket } from '../core/tickets/tickets.ts';
 import type { TicketStore } from '../ports/tickets.ts';
 import { isRealToneError } from '../shared/errors.ts';
 import { getLogger } from '../shared/logger.ts';
-import { closeCodeFor } from './close-codes.ts';
+import { closeCodeFor } from '../shared/error-table.ts';
 import { StreamConnection } from './connection.ts';
 
 export interface StreamServerConfig {

@@ -68,6 +68,18 @@ export interface RealToneConfig {
   jwtTtlSeconds: number;
   /** The streaming service (ECS behind an ALB); present only when streamDomain and streamCertificateArn are set. */
   stream?: StreamDeployConfig;
+  /** The gRPC service (ECS behind an internal NLB, VPC only); present only with -c grpc=true. */
+  grpc?: GrpcDeployConfig;
+}
+
+/** The gRPC service for callers inside the VPC (docs/grpc.md): task counts and, in CPU mode, the task size. */
+export interface GrpcDeployConfig {
+  minTasks: number;
+  maxTasks: number;
+  taskCpu: number;
+  taskMemoryMiB: number;
+  /** Grace after SIGTERM: running streams get their summary, calls in flight finish. */
+  drainSeconds: number;
 }
 
 /**
@@ -219,8 +231,27 @@ export function readConfig(node: Pick<Node, 'tryGetContext'>): RealToneConfig {
       `workerDrainSeconds=${config.workerDrainSeconds}: in gpu mode the drain plus 15 s must fit the 120 s ECS allows between SIGTERM and SIGKILL`,
     );
   config.stream = readStreamConfig(c);
+  config.grpc = readGrpcConfig(c);
   if (c.problems.length) throw new Error(`invalid RealTone context: ${c.problems.join('; ')}`);
   return config;
+}
+
+function readGrpcConfig(c: ContextReader): GrpcDeployConfig | undefined {
+  if (!c.bool('grpc', false)) return undefined;
+  const grpc: GrpcDeployConfig = {
+    minTasks: c.int('grpcMinTasks', 1, 1, 100),
+    maxTasks: c.int('grpcMaxTasks', 4, 1, 100),
+    taskCpu: c.int('grpcTaskCpu', 2048, 1024, 16384),
+    taskMemoryMiB: c.int('grpcTaskMemoryMiB', 4096, 2048, 122880),
+    drainSeconds: c.int('grpcDrainSeconds', 30, 1, ECS_MAX_STOP_TIMEOUT_SECONDS - STREAM_STOP_MARGIN_SECONDS),
+  };
+  if (grpc.maxTasks < grpc.minTasks)
+    c.problems.push(`grpcMaxTasks=${grpc.maxTasks} must be at least grpcMinTasks=${grpc.minTasks}`);
+  const memory = FARGATE_MEMORY[grpc.taskCpu];
+  if (!memory) c.problems.push(`grpcTaskCpu=${grpc.taskCpu} must be one of ${Object.keys(FARGATE_MEMORY)}`);
+  else if (grpc.taskMemoryMiB < memory[0] || grpc.taskMemoryMiB > memory[1] || grpc.taskMemoryMiB % memory[2])
+    c.problems.push(`grpcTaskMemoryMiB=${grpc.taskMemoryMiB} does not fit grpcTaskCpu=${grpc.taskCpu}`);
+  return grpc;
 }
 
 function readStreamConfig(c: ContextReader): StreamDeployConfig | undefined {

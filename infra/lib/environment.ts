@@ -1,6 +1,11 @@
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { BUNDLED_MANIFEST_PATH } from './bundling.ts';
-import { streamPublicUrl, type RealToneConfig, type StreamDeployConfig } from './config.ts';
+import {
+  streamPublicUrl,
+  type GrpcDeployConfig,
+  type RealToneConfig,
+  type StreamDeployConfig,
+} from './config.ts';
 import { DATABASE_NAME, type Data } from './data.ts';
 import type { StorageAndQueue } from './storage.ts';
 
@@ -16,6 +21,8 @@ export interface EnvironmentRefs {
 
 /** Container port of the streaming service (STREAM_PORT), the target group's port. */
 export const STREAM_PORT = 8080;
+/** Port of the gRPC service (GRPC_PORT) on the tasks and on the internal load balancer: the original's 50052. */
+export const GRPC_PORT = 50052;
 
 function common(config: RealToneConfig, { storage, data }: EnvironmentRefs): Record<string, string> {
   return {
@@ -96,6 +103,32 @@ export function streamEnvironment(
     STREAM_DRAIN_SECONDS: String(stream.drainSeconds),
     POWERTOOLS_SERVICE_NAME: 'realtone-stream',
     // Sessions and window latency: Prometheus inside the VPC, and EMF for the CloudWatch dashboard.
+    METRICS_PORT: '9464',
+    METRICS_HOST: '0.0.0.0',
+    METRICS_EMF: 'true',
+  };
+}
+
+/**
+ * The gRPC service (functions/grpc/main.ts): the stream service's sections (StreamAnalyze shares its limits), the
+ * port on every interface of the task, and the bearer token as a secret ARN: a token is always required in AWS.
+ */
+export function grpcEnvironment(
+  config: RealToneConfig,
+  grpc: GrpcDeployConfig,
+  refs: EnvironmentRefs,
+  authToken: secretsmanager.ISecret,
+): Record<string, string> {
+  return {
+    ...common(config, refs),
+    ...model(config),
+    JWT_SECRET_ARN: refs.jwtSecret.secretArn,
+    DATABASE_POOL_MAX: '2',
+    GRPC_PORT: String(GRPC_PORT),
+    GRPC_HOST: '0.0.0.0',
+    GRPC_AUTH_TOKEN_ARN: authToken.secretArn,
+    STREAM_DRAIN_SECONDS: String(grpc.drainSeconds),
+    POWERTOOLS_SERVICE_NAME: 'realtone-grpc',
     METRICS_PORT: '9464',
     METRICS_HOST: '0.0.0.0',
     METRICS_EMF: 'true',

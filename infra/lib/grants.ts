@@ -96,6 +96,36 @@ export function grantStream(
   if (modelS3Uri) grantModelRead(role, modelS3Uri);
 }
 
+/**
+ * gRPC service: read uploads (Analyze, AnalyzeAudio) and list the bucket (without s3:ListBucket S3 answers 403,
+ * not 404, for a missing key, and a missing object must be NOT_FOUND), its bearer token, the secrets its shared
+ * configuration reads, and the model from S3 when configured. Nothing is written anywhere.
+ */
+export function grantGrpc(
+  role: iam.IRole,
+  t: GrantTargets,
+  secrets: secretsmanager.ISecret[],
+  modelS3Uri?: string,
+): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadUploads',
+      actions: ['s3:GetObject'],
+      resources: [t.storage.uploadObjectsArn()],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'MissingObjectsAreNotFound',
+      actions: ['s3:ListBucket'],
+      resources: [t.storage.bucket.bucketArn],
+    }),
+  );
+  for (const secret of [t.data.databaseSecret, t.data.cacheAuthSecret, ...secrets]) secret.grantRead(role);
+  acknowledgeUploadPrefix(role, t.storage);
+  if (modelS3Uri) grantModelRead(role, modelS3Uri);
+}
+
 function grantModelRead(role: iam.IRole, modelS3Uri: string): void {
   const { bucket, prefix } = parseS3Uri(modelS3Uri);
   role.addToPrincipalPolicy(

@@ -26,6 +26,8 @@ import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
 import { AlarmTopic, METRICS_PORT, Observability } from './observability.ts';
 import { StorageAndQueue } from './storage.ts';
+import { addGrpc } from './grpc.ts';
+import type { GrpcService } from './grpc-service.ts';
 import type { StreamService } from './stream-service.ts';
 import { addStreaming, warnNoStreaming } from './streaming.ts';
 import { WebApp } from './web.ts';
@@ -58,6 +60,8 @@ export class RealToneStack extends Stack {
   readonly gpu?: GpuDetector;
   readonly cpu?: CpuDetector;
   readonly stream?: StreamService;
+  /** The gRPC service behind its internal NLB (-c grpc=true). */
+  readonly grpc?: GrpcService;
   readonly migrateFunction: NodejsFunction;
   readonly jwtSecret: secretsmanager.Secret;
   readonly observability: Observability;
@@ -88,6 +92,12 @@ export class RealToneStack extends Stack {
 
     const apiSg = this.clientSecurityGroup('ApiSg', 'RealTone API and migration functions');
     const workerSg = this.clientSecurityGroup('WorkerSg', 'RealTone detector (ECS tasks or Lambda)');
+    const grpcSg = config.grpc
+      ? this.clientSecurityGroup(
+          'GrpcSg',
+          'RealTone gRPC service tasks: inbound only from their internal NLB',
+        )
+      : undefined;
     const streamSg = config.stream
       ? this.clientSecurityGroup('StreamSg', 'RealTone streaming service tasks: inbound only from their ALB')
       : undefined;
@@ -95,7 +105,7 @@ export class RealToneStack extends Stack {
     this.data = new Data(this, 'Data', {
       vpc,
       subnets: appSubnets,
-      clients: [apiSg, workerSg, ...(streamSg ? [streamSg] : [])],
+      clients: [apiSg, workerSg, ...(streamSg ? [streamSg] : []), ...(grpcSg ? [grpcSg] : [])],
       instanceClass: config.dbInstanceClass,
       allocatedStorageGb: config.dbAllocatedStorageGb,
       multiAz: config.dbMultiAz,
@@ -227,6 +237,16 @@ export class RealToneStack extends Stack {
           })
         : warnNoStreaming(this);
     this.stream = streaming?.service;
+    if (config.grpc && grpcSg)
+      this.grpc = addGrpc(this, {
+        config,
+        grpc: config.grpc,
+        network: this.network,
+        securityGroup: grpcSg,
+        refs,
+        alarmTopic: alarms.topic,
+        logRetention,
+      }).service;
 
     this.migrateFunction = addSchemaMigration(this, {
       data,
@@ -234,7 +254,12 @@ export class RealToneStack extends Stack {
       subnets: appSubnets,
       securityGroup: apiSg,
       logRetention,
-      executeBefore: [...this.api.functions, detectorTarget, ...(this.stream ? [this.stream.service] : [])],
+      executeBefore: [
+        ...this.api.functions,
+        detectorTarget,
+        ...(this.stream ? [this.stream.service] : []),
+        ...(this.grpc ? [this.grpc.service] : []),
+      ],
     });
 
     this.observability = new Observability(this, 'Observability', {

@@ -65,6 +65,20 @@ describe('worker Dockerfile', () => {
   });
 });
 
+describe('gRPC in the image', () => {
+  it('copies the .proto files the gRPC server loads, and exposes its port on the cpu target', () => {
+    expect(dockerfile).toContain('COPY proto/ /app/proto/');
+    expect(dockerignorePatterns()).toContain('!proto/');
+    for (const file of [
+      'proto/audio_analyzer.proto',
+      'proto/realtone/v1/detector.proto',
+      'functions/grpc/main.ts',
+    ])
+      expect(existsSync(path.join(REPO_ROOT, file)), file).toBe(true);
+    expect(dockerfile).toMatch(/^EXPOSE 8080 50052$/m);
+  });
+});
+
 describe('build context (Dockerfile.dockerignore)', () => {
   const patterns = dockerignorePatterns();
 

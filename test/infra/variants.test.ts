@@ -196,6 +196,23 @@ describe('context parameters', () => {
     );
   });
 
+  it('turns the gRPC service on with grpc=true and checks its sizes', () => {
+    expect(configOf({}).grpc).toBeUndefined();
+    expect(configOf({ grpc: 'true' }).grpc).toEqual({
+      minTasks: 1,
+      maxTasks: 4,
+      taskCpu: 2048,
+      taskMemoryMiB: 4096,
+      drainSeconds: 30,
+    });
+    expect(() => configOf({ grpc: 'true', grpcMinTasks: '5', grpcMaxTasks: '2' })).toThrow(
+      /grpcMaxTasks=2 must be at least grpcMinTasks=5/,
+    );
+    expect(() => configOf({ grpc: 'true', grpcTaskCpu: '1024', grpcTaskMemoryMiB: '16384' })).toThrow(
+      /grpcTaskMemoryMiB=16384 does not fit/,
+    );
+  });
+
   it('are all documented in docs/deploy.md', () => {
     const source = readFileSync(path.join(REPO_ROOT, 'infra/lib/config.ts'), 'utf8');
     const keys = [...source.matchAll(/c\.(?:int|string|optional|bool|list)\(\s*'(\w+)'/g)].map((m) => m[1]!);

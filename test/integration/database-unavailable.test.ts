@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import pg from 'pg';
+import { httpStatusFor } from '../../functions/shared/error-table.ts';
 import { describe, expect, inject, it } from 'vitest';
 import { createPool, DatabaseUnavailableError } from '../../functions/adapters/postgres/pool.ts';
 
@@ -25,7 +26,8 @@ describe('Postgres pool errors', () => {
     const error = await pool.query('SELECT 1').catch((e: unknown) => e);
     await pool.end();
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
-    expect(error).toMatchObject({ code: 'database_unavailable', status: 503, retryAfterSeconds: 5 });
+    expect(error).toMatchObject({ code: 'database_unavailable', retryAfterSeconds: 5 });
+    expect(httpStatusFor('database_unavailable')).toBe(503);
   });
 
   it('keeps SQL errors as they are', async () => {

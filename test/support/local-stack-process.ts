@@ -12,6 +12,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export interface StackProcess {
   api: string;
+  /** The gRPC services' host:port, as printed by the stack. */
+  grpc: string;
   /** Other endpoints as printed by the stack (s3, sqs, dynamodb, …). */
   endpoints: Record<string, string>;
   child: ChildProcess;
@@ -37,6 +39,7 @@ export async function startStackProcess(
     DYNAMODB_PORT: '0',
     PGLITE_PORT: '0',
     METRICS_PORT: '0',
+    GRPC_PORT: '0',
     LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'WARN',
     DATABASE_URL: undefined,
     REDIS_URL: undefined,
@@ -78,8 +81,10 @@ export async function startStackProcess(
   });
   const endpoints: Record<string, string> = {};
   for (const m of out.matchAll(/^ {2}(\w+)\s+(http:\/\/\S+)/gm)) endpoints[m[1]!] = m[2]!;
+  const grpc = /^ {2}grpc\s+(\S+)/m.exec(out)?.[1] ?? '';
   return {
     api,
+    grpc,
     endpoints,
     child,
     dataDir,

@@ -4,7 +4,6 @@ import { RealToneError } from '../../shared/errors.ts';
 /** Postgres cannot be reached (down, restarting, out of connections): the API answers 503, the worker retries. */
 export class DatabaseUnavailableError extends RealToneError {
   readonly code = 'database_unavailable';
-  override readonly status = 503;
   readonly retryAfterSeconds = 5;
 }
 

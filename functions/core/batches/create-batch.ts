@@ -55,7 +55,6 @@ export async function createBatch(
       const field = error.code === 'too_large' ? 'size_bytes' : 'content_type';
       throw new ValidationError(error.message, {
         code: error.code,
-        status: error.status,
         details: [{ field: `items.${i}.${field}`, message: error.message }],
       });
     }

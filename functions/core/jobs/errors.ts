@@ -5,7 +5,6 @@ export abstract class JobError extends RealToneError {}
 /** The uploaded object disagrees with the job (key, size): never processed. */
 export class UploadMismatchError extends JobError {
   readonly code = 'upload_mismatch';
-  override readonly status = 422;
 }
 
 /** The job failed on every allowed attempt for reasons outside the audio (infrastructure). */
@@ -16,5 +15,4 @@ export class AttemptsExhaustedError extends JobError {
 /** The job was deleted by its owner while a worker held it; the worker drops its work. */
 export class JobGoneError extends JobError {
   readonly code = 'job_gone';
-  override readonly status = 404;
 }

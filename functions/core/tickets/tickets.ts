@@ -12,7 +12,6 @@ const TICKET = /^[A-Za-z0-9_-]{43}$/;
 /** A ticket that is malformed, unknown, expired, already used or for another purpose. */
 export class InvalidTicketError extends RealToneError {
   readonly code = 'invalid_ticket';
-  override readonly status = 401;
 }
 
 const hash = (ticket: string) => createHash('sha256').update(ticket).digest('base64url');

@@ -4,6 +4,7 @@
  * (`no_speech`) while every extractor still runs on them. The speech model is a double here (vad.test.ts runs the
  * real one); the detector is the pipeline tests' double.
  */
+import { httpStatusFor } from '../../../functions/shared/error-table.ts';
 import { describe, expect, it } from 'vitest';
 import { ExtractorCatalog } from '../../../functions/core/extractors/catalog.ts';
 import { describeExtractors, resolveExtractors } from '../../../functions/core/extractors/registry.ts';
@@ -51,11 +52,11 @@ describe('extractor selection', () => {
   it('refuses an unknown name with 400 unknown_extractor, naming the valid ones', () => {
     expect(() => resolveExtractors(['pitch', 'loudness'])).toThrow(
       expect.objectContaining({
-        status: 400,
         code: 'unknown_extractor',
         message: 'unknown extractor "loudness"; valid extractors: deepfake, pitch, tempo, vad',
       }),
     );
+    expect(httpStatusFor('unknown_extractor')).toBe(400);
   });
 
   it('describes every extractor with name, version, device, description and outputs', () => {
