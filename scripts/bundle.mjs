@@ -32,6 +32,7 @@ export const ENTRIES = {
   worker: 'functions/worker/main.ts',
   container: 'functions/worker/container.ts',
   health: 'functions/worker/health-check.ts',
+  'lambda-worker': 'functions/worker/lambda-handler.ts',
   stream: 'functions/stream/main.ts',
   grpc: 'functions/grpc/main.ts',
 };
