@@ -12,7 +12,8 @@
  * First the scores are checked: RealTone against PyTorch where decoding is the same (16 kHz mono WAV: no
  * resampling, no mixdown; plus 20 s of pink noise, whose scores are far from 0 and 1), and the two PyTorch designs
  * against each other. Then BENCH_ROUNDS (default 5) alternating rounds (the order rotates each round), medians;
- * then warm per-file times (each contender analyses every file in one process, 1 + BENCH_WARM times). JSON out.
+ * then warm per-file times (each contender analyses every file in one process after one warm-up run, BENCH_WARM
+ * times each, default 2: the median). JSON out.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { makeInputs, type BenchInput } from './audio-inputs.ts';
 import { median, round, warmAnalyzer } from './warm-analysis.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const WARM = Number(process.env.BENCH_WARM ?? 3);
+const WARM = Number(process.env.BENCH_WARM ?? 2);
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `rt:bench:vs-pytorch:${process.pid}:${Date.now()}:`;
@@ -171,12 +172,12 @@ try {
     }),
   );
 
-  // 3. Warm per-file times: every file in one process, 1 + WARM times each, the median of the last WARM.
+  // 3. Warm per-file times: every file in one process after one warm-up run, WARM times each, the median.
   const warm: Record<string, Record<string, number>> = {};
   const analyzer = await warmAnalyzer();
   try {
+    await analyzer.run(inputs[0]!.file);
     for (const i of inputs) {
-      await analyzer.run(i.file);
       const ms: number[] = [];
       for (let k = 0; k < WARM; k++) ms.push((await analyzer.run(i.file)).ms);
       (warm.realtone ??= {})[i.label] = Math.round(median(ms));
