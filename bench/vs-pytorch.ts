@@ -143,6 +143,7 @@ try {
   const loads: string[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     loads.push(uptime());
+    process.stderr.write(`vs-pytorch: round ${r + 1} of ${ROUNDS} (${loads.at(-1)})\n`);
     for (const input of inputs) {
       const order = [
         ...contenders.slice(r % contenders.length),
@@ -172,6 +173,7 @@ try {
     }),
   );
 
+  process.stderr.write('vs-pytorch: warm per-file times\n');
   // 3. Warm per-file times: every file in one process after one warm-up run, WARM times each, the median.
   const warm: Record<string, Record<string, number>> = {};
   const analyzer = await warmAnalyzer();
