@@ -99,12 +99,11 @@ try {
   );
   const stamp = JSON.parse(readFileSync(path.join(ROOT, '.local/bundles/stamp.json'), 'utf8')) as {
     dir: string;
+    entries: string[];
   };
   const entryDir = path.join(ROOT, '.local/bundles', stamp.dir);
   const entrySizes = Object.fromEntries(
-    readdirSync(entryDir)
-      .filter((f) => f.endsWith('.mjs') && !f.startsWith('chunk-'))
-      .map((f) => [f, statSync(path.join(entryDir, f)).size]),
+    stamp.entries.map((e) => [`${e}.mjs`, statSync(path.join(entryDir, `${e}.mjs`)).size]),
   );
   const chunkBytes = readdirSync(entryDir)
     .filter((f) => f.endsWith('.mjs'))
