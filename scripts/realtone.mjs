@@ -35,20 +35,25 @@ process.env.LOG_TO_STDERR ??= '1';
 process.env.LOG_LEVEL ??= 'WARN';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-let cli;
-if (process.env.REALTONE_TSX === '1') {
+/** The bundled CLI, built first when a source changed; undefined when it cannot be built (a read-only checkout). */
+async function bundledCli() {
+  let { state, dir } = bundleState();
+  if (state !== 'fresh') {
+    try {
+      const { buildBundles, BUNDLE_DIR } = await import('./bundle.mjs');
+      dir = path.join(BUNDLE_DIR, (await buildBundles()).dir);
+    } catch (error) {
+      process.stderr.write(`realtone: cannot build the bundle (${error.message}); running the sources\n`);
+      return undefined;
+    }
+  }
+  return import(pathToFileURL(path.join(dir, 'cli.mjs')).href);
+}
+
+let cli = process.env.REALTONE_TSX === '1' ? undefined : await bundledCli();
+if (!cli) {
   const { register } = await import('tsx/esm/api');
   register();
   cli = await import('../functions/cli/main.ts');
-} else {
-  let { state, dir } = bundleState();
-  if (state !== 'fresh') {
-    const { buildBundles } = await import('./bundle.mjs');
-    dir = path.join(
-      path.dirname(dir ?? path.join(root, '.local', 'bundles', 'x')),
-      (await buildBundles()).dir,
-    );
-  }
-  cli = await import(pathToFileURL(path.join(dir, 'cli.mjs')).href);
 }
 process.exitCode = await cli.main(process.argv.slice(2));
