@@ -39,7 +39,15 @@ interface Contender {
 }
 
 const openblas = existsSync(path.join(OPENMP_BLAS, 'libblas.so.3'));
-const torchEnv = { OMP_NUM_THREADS: '2', ...(openblas ? { LD_LIBRARY_PATH: OPENMP_BLAS } : {}) };
+/**
+ * 2 threads, and OpenMP threads that sleep instead of spinning while they wait (as RealTone's onnxruntime threads
+ * do): on a shared machine spinning made batched PyTorch 5–9× slower (docs/benchmarks.md).
+ */
+const torchEnv = {
+  OMP_NUM_THREADS: '2',
+  OMP_WAIT_POLICY: 'PASSIVE',
+  ...(openblas ? { LD_LIBRARY_PATH: OPENMP_BLAS } : {}),
+};
 const contenders: Contender[] = [
   { name: 'realtone_npx', command: 'npx', args: ['realtone', 'analyze'] },
   { name: 'realtone_node', command: process.execPath, args: ['scripts/realtone.mjs', 'analyze'] },
@@ -209,6 +217,7 @@ try {
         bench: 'vs-pytorch',
         machine: { cpu, cores: execFileSync('nproc').toString().trim(), node: process.version },
         torch_blas: openblas ? `OpenBLAS OpenMP build (${OPENMP_BLAS})` : 'the system libblas.so.3',
+        torch_env: torchEnv,
         inputs: inputs.map((i) => ({ label: i.label, format: i.name, bytes: i.bytes })),
         parity: { tolerance: PARITY_TOLERANCE, ok: parityOk, inputs: parity },
         rounds: ROUNDS,
