@@ -5,10 +5,10 @@
 // builds them now (`--if-stale`: only when needed). tsx stays for development and tests.
 //
 // One ESM build with code splitting: what a command imports lazily (`realtone stream`, the extractors) lands in its
-// own chunk and is read only when used. npm packages stay external: Node loads them from node_modules as it does
-// for the sources (onnxruntime-node's native addon, the decoders' WebAssembly and the VAD model are found relative
-// to their packages). Entries and chunks share one directory, so `new URL('./ingest-thread-boot.mjs',
-// import.meta.url)` in isolate.ts finds the bundled thread next to the module that starts it.
+// own chunk and is read only when used. Pure-JavaScript dependencies are bundled too (resolving and evaluating
+// zod's and the logger's many files was a third of the CLI's load time); those in EXTERNAL stay in node_modules.
+// Entries and chunks share one directory, so `new URL('./ingest-thread-boot.mjs', import.meta.url)` in isolate.ts
+// finds the bundled thread next to the module that starts it.
 import {
   existsSync,
   mkdirSync,
