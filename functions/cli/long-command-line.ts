@@ -10,12 +10,14 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../shared/config.ts';
 
 /** Well below the measured crash (~29 KB), so a different model or build has room to differ. */
 export const SAFE_COMMAND_LINE_BYTES = 8 * 1024;
 
-const LAUNCHER = fileURLToPath(new URL('../../scripts/realtone.mjs', import.meta.url));
+/** From the project root, not this module: the CLI runs from a bundle elsewhere (scripts/bundle.mjs). */
+const LAUNCHER = path.join(PROJECT_ROOT, 'scripts/realtone.mjs');
 
 /** Bytes of this process's command line, as the native code sees it (/proc/self/cmdline where there is one). */
 export function commandLineBytes(): number {

@@ -10,7 +10,8 @@ import { analyzeAudio, ranExtractors, type AnalysisResult } from '../core/detect
 import type { ExtractorCatalog } from '../core/extractors/catalog.ts';
 import { resolveExtractors, type ExtractorName } from '../core/extractors/registry.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
-import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { PendingDetector } from '../core/pipeline/pending-detector.ts';
+import { loadManifest } from '../inference/manifest.ts';
 import { extractorCatalogFromConfig } from '../worker/extractor-catalog.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
@@ -65,6 +66,15 @@ interface FileRun {
   limits: { maxBytes: number; maxDurationS: number };
   extractors: { names: readonly ExtractorName[]; catalog: ExtractorCatalog };
   manifests?: ManifestWriter;
+  /** Called once, as the first file starts to be read (REALTONE_TRACE_START). */
+  onFirstRead?: () => void;
+}
+
+/** The start-up mark of REALTONE_TRACE_START: when the first file starts to be read. */
+function traceFirstRead(): void {
+  const sinceStart = performance.now(); // performance's origin is the process's start
+  const line = { trace: 'first_read', epoch_ms: performance.timeOrigin + sinceStart, process_ms: sinceStart };
+  process.stderr.write(`${JSON.stringify(line)}\n`);
 }
 
 async function analyzeFile(file: string, run: FileRun) {
@@ -73,7 +83,7 @@ async function analyzeFile(file: string, run: FileRun) {
   return line;
 }
 
-async function analyzeOne(file: string, { inference, limits, extractors, manifests }: FileRun) {
+async function analyzeOne(file: string, { inference, limits, extractors, manifests, onFirstRead }: FileRun) {
   try {
     const info = await stat(file).catch((cause) => {
       throw Object.assign(
@@ -86,6 +96,7 @@ async function analyzeOne(file: string, { inference, limits, extractors, manifes
     if (!info.isFile())
       throw Object.assign(new Error(`${file} is not a regular file`), { code: 'file_unreadable' });
     const started = performance.now();
+    onFirstRead?.();
     const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), inference, {
       ...limits,
       sourceBytes: info.size,
@@ -157,22 +168,27 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`realtone: --extractors: ${(error as Error).message}\n`);
     return 2;
   }
-  let detector: OnnxDetector;
+  let detector: PendingDetector;
   let catalog: ExtractorCatalog;
   let queueOptions: { maxBatch?: number; maxWaitMs: number };
   let limits: { maxBytes: number; maxDurationS: number };
+  let trace = false;
   try {
     const env = { ...process.env };
     if (parsed.values.model) env.MODEL_MANIFEST = parsed.values.model;
     if (parsed.values.threads) env.INFERENCE_THREADS = parsed.values.threads;
-    const config = loadConfig(['model', 'limits', 'extractors'], env);
+    const config = loadConfig(['model', 'limits', 'extractors', 'cli'], env);
+    trace = config.REALTONE_TRACE_START;
     limits = { maxBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS };
     queueOptions = { maxBatch: config.INFERENCE_MAX_BATCH, maxWaitMs: config.INFERENCE_MAX_WAIT_MS };
     const manifest = parsed.values.model ? parsed.values.model : resolveProjectPath(config.MODEL_MANIFEST);
-    detector = await OnnxDetector.load(manifest, {
-      threads: config.INFERENCE_THREADS,
-      device: config.INFERENCE_DEVICE,
-    });
+    // The model loads (onnxruntime, checksum, a probe run) while the first file is read and decoded.
+    const { manifest: contract } = await loadManifest(manifest);
+    const options = { threads: config.INFERENCE_THREADS, device: config.INFERENCE_DEVICE };
+    const loading = import('../inference/onnx-detector.ts').then(({ OnnxDetector }) =>
+      OnnxDetector.load(manifest, options),
+    );
+    detector = new PendingDetector(contract, loading);
     catalog = await extractorCatalogFromConfig(config);
   } catch (error) {
     process.stderr.write(`realtone: ${(error as Error).message}\n`);
@@ -197,8 +213,23 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
   let failed = 0;
-  for (const file of files) {
-    const line = await analyzeFile(file, { inference, limits, extractors: { names, catalog }, manifests });
+  let onFirstRead = trace ? traceFirstRead : undefined;
+  for (const [i, file] of files.entries()) {
+    const run = { inference, limits, extractors: { names, catalog }, manifests, onFirstRead };
+    onFirstRead = undefined;
+    const line = await analyzeFile(file, run);
+    if (i === 0) {
+      // A model that fails to load is a model error (exit 2, no result lines), as before the first file.
+      const failure = await detector.ready.then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      if (failure) {
+        process.stderr.write(`realtone: ${failure.message}\n`);
+        await catalog.close();
+        return 2;
+      }
+    }
     if (!line.ok) failed++;
     process.stdout.write(`${JSON.stringify(line)}\n`);
   }

@@ -43,6 +43,10 @@ async function createSession(modelPath: string, options: DetectorOptions) {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: options.threads ?? 0,
     interOpNumThreads: 1,
+    // onnxruntime's pool threads spin between parallel sections by default: on a machine with few cores they take
+    // the CPU the decoding thread needs to run beside inference, and on a shared machine they spin while another
+    // process holds the core. Measured on 2 shared cores (bench:pipeline-warm): as fast alone, faster beside work.
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
   const device = options.device ?? 'auto';
   if (device === 'cuda' || (device === 'auto' && cudaProviderInstalled())) {

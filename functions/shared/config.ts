@@ -8,8 +8,16 @@ import { ConfigError } from './errors.ts';
  * message naming every bad variable. Each process role (API, worker, CLI) loads only the sections it needs.
  */
 
+/**
+ * Where the repository root is from this module's directory: `../..` from functions/shared/, replaced at build time
+ * in the entry-point bundles (scripts/bundle.mjs), which live elsewhere.
+ */
+declare const __REALTONE_ROOT_FROM_MODULE__: string | undefined;
+const ROOT_FROM_MODULE =
+  typeof __REALTONE_ROOT_FROM_MODULE__ === 'string' ? __REALTONE_ROOT_FROM_MODULE__ : '../..';
+
 /** Repository root, so relative paths in config (model manifest) work from any working directory. */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ROOT_FROM_MODULE);
 
 export const DEFAULT_MODEL_MANIFEST = 'models/realtone-wavlm-small/model.json';
 
@@ -104,6 +112,16 @@ const sections = {
     INFERENCE_MAX_BATCH: int(1, 256).optional(),
     /** Longest a window waits for others to share its batch while the model is idle, ms. */
     INFERENCE_MAX_WAIT_MS: int(0, 1000).default(5),
+  }),
+  cli: z.object({
+    /**
+     * `1`: the CLI writes one JSON line to stderr when it starts reading its first file (epoch ms, and ms since its
+     * process started), for `npm run bench:startup`.
+     */
+    REALTONE_TRACE_START: z
+      .enum(['0', '1'])
+      .default('0')
+      .transform((v) => v === '1'),
   }),
   limits: z.object({
     MAX_UPLOAD_BYTES: int(1024, 5 * 1024 ** 3).default(200 * 1024 * 1024),

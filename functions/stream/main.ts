@@ -44,6 +44,8 @@ try {
     metrics: metrics?.url,
     model: detector.manifest.name,
     device: detector.device,
+    // From the process's start (performance's origin): Node, module load, model download and load, listening.
+    startToReadyMs: Math.round(performance.now()),
     startMs: Math.round(performance.now() - started),
   });
   const shutdown = (signal: string) => {

@@ -46,7 +46,8 @@ export function isHealthy(file = HEARTBEAT_FILE, maxAgeSeconds = 60, now = Date.
   return age !== undefined && age <= maxAgeSeconds;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+/** The check as a command: prints the verdict and exits 0 (healthy) or 1. */
+export function runHealthCheck(): never {
   const maxAge = Number(process.env.WORKER_HEARTBEAT_MAX_AGE_SECONDS ?? 60);
   const age = heartbeatAgeSeconds();
   const healthy = isHealthy(HEARTBEAT_FILE, maxAge);
@@ -55,3 +56,6 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   );
   process.exit(healthy ? 0 : 1);
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href)
+  runHealthCheck();

@@ -56,6 +56,9 @@ export async function startWorker(
     device: detector.device,
     concurrency: config.WORKER_CONCURRENCY,
     fairScheduling: config.WORKER_FAIR_SCHEDULING,
+    // From the process's start (performance's origin) to taking jobs with the model loaded: the container's
+    // start-to-ready time (a model fetched from S3 first is included).
+    startToReadyMs: Math.round(performance.now()),
   });
   const drainMs = config.WORKER_DRAIN_SECONDS * 1000;
   return {

@@ -11,7 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ECS_MAX_STOP_TIMEOUT_SECONDS, REPO_ROOT, type RealToneConfig } from './config.ts';
-import { detectorImageProps } from './detector-image.ts';
+import { CONTAINER_COMMANDS, detectorImageProps } from './detector-image.ts';
 import { addGpuCapacity, serviceTaskCount } from './gpu-capacity.ts';
 
 export interface GpuDetectorProps {
@@ -96,7 +96,7 @@ export class GpuDetector extends Construct {
       memoryReservationMiB: config.gpuTaskMemoryMiB,
       essential: true,
       environment: props.environment,
-      command: ['node', '--import', 'tsx', 'functions/worker/container.ts'],
+      command: [...CONTAINER_COMMANDS.worker],
       // Prometheus scrapes /metrics here from inside the VPC (nothing opens it to the outside).
       portMappings: props.environment.METRICS_PORT
         ? [{ containerPort: Number(props.environment.METRICS_PORT), name: 'metrics' }]
@@ -104,7 +104,7 @@ export class GpuDetector extends Construct {
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'detector', logGroup: this.logGroup }),
       stopTimeout: Duration.seconds(stopTimeout),
       healthCheck: {
-        command: ['CMD', 'node', '--import', 'tsx', 'functions/worker/health.ts'],
+        command: ['CMD', ...CONTAINER_COMMANDS.health],
         interval: Duration.seconds(30),
         timeout: Duration.seconds(10),
         retries: 3,

@@ -7,6 +7,20 @@ import { REPO_ROOT, type RealToneConfig } from './config.ts';
 export const DOCKERFILE = 'functions/worker/Dockerfile';
 
 /**
+ * Where the image keeps the entry-point bundles (scripts/bundle.mjs, built in the Dockerfile's `bundles` stage): three
+ * levels below /app, as in a checkout, so the bundled code finds the project root (models) the same way.
+ */
+export const IMAGE_BUNDLE_DIR = '.local/bundles/current';
+
+/** The detector image's commands: bundled JavaScript, no TypeScript transpiling at start-up. */
+export const CONTAINER_COMMANDS = {
+  worker: ['node', `${IMAGE_BUNDLE_DIR}/container.mjs`],
+  health: ['node', `${IMAGE_BUNDLE_DIR}/health.mjs`],
+  stream: ['node', `${IMAGE_BUNDLE_DIR}/stream.mjs`],
+  grpc: ['node', `${IMAGE_BUNDLE_DIR}/grpc.mjs`],
+} as const;
+
+/**
  * BuildKit reads functions/worker/Dockerfile.dockerignore for this Dockerfile; CDK only looks for a .dockerignore at
  * the context root, so the same patterns are handed to the asset explicitly. That keeps the staged build context
  * (and the asset hash) down to what the image copies.

@@ -13,7 +13,7 @@ import {
   type GrpcDeployConfig,
   type RealToneConfig,
 } from './config.ts';
-import { detectorImageProps } from './detector-image.ts';
+import { CONTAINER_COMMANDS, detectorImageProps } from './detector-image.ts';
 import { GRPC_PORT } from './environment.ts';
 import { addGpuCapacity, serviceTaskCount } from './gpu-capacity.ts';
 
@@ -109,7 +109,7 @@ export class GrpcService extends Construct {
         });
     taskDefinition.addContainer('grpc', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, detectorImageProps(config, gpu ? 'gpu' : 'cpu')),
-      command: ['node', '--import', 'tsx', 'functions/grpc/main.ts'],
+      command: [...CONTAINER_COMMANDS.grpc],
       essential: true,
       environment: props.environment,
       portMappings: [{ containerPort: GRPC_PORT, protocol: ecs.Protocol.TCP }],

@@ -13,7 +13,7 @@ import {
   type RealToneConfig,
   type StreamDeployConfig,
 } from './config.ts';
-import { detectorImageProps } from './detector-image.ts';
+import { CONTAINER_COMMANDS, detectorImageProps } from './detector-image.ts';
 import { STREAM_PORT } from './environment.ts';
 import { addGpuCapacity, serviceTaskCount } from './gpu-capacity.ts';
 import { StreamLoadBalancer } from './stream-load-balancer.ts';
@@ -94,7 +94,7 @@ export class StreamService extends Construct {
         });
     taskDefinition.addContainer('stream', {
       image: ecs.ContainerImage.fromAsset(REPO_ROOT, detectorImageProps(config, gpu ? 'gpu' : 'cpu')),
-      command: ['node', '--import', 'tsx', 'functions/stream/main.ts'],
+      command: [...CONTAINER_COMMANDS.stream],
       essential: true,
       environment: props.environment,
       portMappings: [{ containerPort: STREAM_PORT, protocol: ecs.Protocol.TCP }],

@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURE_MODEL_MANIFEST, REPO_ROOT } from '../../infra/lib/config.ts';
-import { DOCKERFILE, dockerignorePatterns } from '../../infra/lib/detector-image.ts';
+import {
+  CONTAINER_COMMANDS,
+  DOCKERFILE,
+  dockerignorePatterns,
+  IMAGE_BUNDLE_DIR,
+} from '../../infra/lib/detector-image.ts';
 
 const dockerfile = readFileSync(path.join(REPO_ROOT, DOCKERFILE), 'utf8');
 const stages = [...dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)].map((m) => ({
@@ -33,16 +38,32 @@ describe('worker Dockerfile', () => {
     expect(install).toContain('process.env.ONNXRUNTIME_NODE_INSTALL');
   });
 
-  it('starts the worker the way the task definition expects, with a health check and SIGTERM', () => {
-    expect(dockerfile).toContain('CMD ["node", "--import", "tsx", "functions/worker/container.ts"]');
+  it('starts the worker the way the task definition expects, from the bundles, with a health check and SIGTERM', () => {
+    expect(dockerfile).toContain(
+      `CMD ${JSON.stringify(CONTAINER_COMMANDS.worker)}`.replaceAll('","', '", "'),
+    );
     expect(dockerfile).toMatch(
-      /HEALTHCHECK[^\n]*\n\s+CMD \["node", "--import", "tsx", "functions\/worker\/health.ts"\]/,
+      /HEALTHCHECK[^\n]*\n\s+CMD \["node", "\.local\/bundles\/current\/health\.mjs"\]/,
     );
     expect(dockerfile).toContain('STOPSIGNAL SIGTERM');
     expect(dockerfile).toContain('CMD ["lambda.handler"]');
-    expect(dockerfile).toContain("export { handler } from './functions/worker/lambda-handler.ts';");
-    for (const file of ['container.ts', 'health.ts', 'lambda-handler.ts', 'main.ts'])
+    expect(dockerfile).toContain(`export { handler } from './${IMAGE_BUNDLE_DIR}/lambda-worker.mjs';`);
+    expect(dockerfile).not.toContain('tsx');
+    for (const file of ['container.ts', 'health.ts', 'health-check.ts', 'lambda-handler.ts', 'main.ts'])
       expect(existsSync(path.join(REPO_ROOT, 'functions/worker', file)), file).toBe(true);
+  });
+
+  it('builds the entry-point bundles the commands run in a stage of its own, into the app layer', () => {
+    const bundles = dockerfile.slice(dockerfile.indexOf(' AS bundles'), dockerfile.indexOf(' AS app'));
+    expect(bundles).toContain('RUN npm ci --no-audit --no-fund --ignore-scripts');
+    expect(bundles).toContain('COPY scripts/bundle.mjs scripts/bundle-state.mjs ./scripts/');
+    expect(bundles).toContain('RUN node scripts/bundle.mjs');
+    expect(dockerfile).toContain(`COPY --from=bundles /bundles/ /app/${IMAGE_BUNDLE_DIR}/`);
+    // Three levels below the root, as .local/bundles/<hash>/ in a checkout (functions/shared/config.ts).
+    expect(IMAGE_BUNDLE_DIR.split('/')).toHaveLength(3);
+    const built = readFileSync(path.join(REPO_ROOT, 'scripts/bundle.mjs'), 'utf8');
+    for (const entry of ['cli', 'container', 'health', 'stream', 'lambda-worker', 'ingest-thread-boot'])
+      expect(built, entry).toMatch(new RegExp(`'?${entry}'?: 'functions/`));
   });
 
   it('has a cpu target for the streaming service on Fargate: plain Node.js, CPU-only dependencies, non-root', () => {
@@ -52,7 +73,7 @@ describe('worker Dockerfile', () => {
     expect(cpu).toContain('COPY --from=app /app/ ./');
     expect(cpu).toContain('INFERENCE_DEVICE=cpu');
     expect(cpu).toContain('USER 1000:1000');
-    expect(cpu).toContain('CMD ["node", "--import", "tsx", "functions/stream/main.ts"]');
+    expect(cpu).toContain('CMD ["node", ".local/bundles/current/stream.mjs"]');
     expect(existsSync(path.join(REPO_ROOT, 'functions/stream/main.ts'))).toBe(true);
     // lambda stays the last stage: a plain `docker build` still builds what it built before.
     expect(stages.at(-1)?.name).toBe('lambda');
@@ -89,6 +110,8 @@ describe('build context (Dockerfile.dockerignore)', () => {
       '!package-lock.json',
       '!tsconfig.json',
       '!functions/',
+      '!scripts/bundle.mjs',
+      '!scripts/bundle-state.mjs',
       '!models/',
       '!test/fixtures/models/',
     ])

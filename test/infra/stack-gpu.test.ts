@@ -495,9 +495,9 @@ describe('GPU detector', () => {
         Match.objectLike({
           ResourceRequirements: [{ Type: 'GPU', Value: '1' }],
           StopTimeout: 105,
-          Command: ['node', '--import', 'tsx', 'functions/worker/container.ts'],
+          Command: ['node', '.local/bundles/current/container.mjs'],
           HealthCheck: Match.objectLike({
-            Command: ['CMD', 'node', '--import', 'tsx', 'functions/worker/health.ts'],
+            Command: ['CMD', 'node', '.local/bundles/current/health.mjs'],
           }),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),

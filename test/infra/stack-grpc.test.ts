@@ -100,7 +100,7 @@ describe.each(['cpu', 'gpu'] as const)('gRPC service, %s mode', (mode) => {
     s.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       ContainerDefinitions: [
         Match.objectLike({
-          Command: ['node', '--import', 'tsx', 'functions/grpc/main.ts'],
+          Command: ['node', '.local/bundles/current/grpc.mjs'],
           PortMappings: [Match.objectLike({ ContainerPort: 50052 })],
         }),
       ],

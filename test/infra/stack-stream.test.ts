@@ -136,7 +136,7 @@ describe.each(['cpu', 'gpu'] as const)('streaming service, %s mode', (mode) => {
       ContainerDefinitions: { Command: string[]; StopTimeout: number; PortMappings: unknown[] }[];
     };
     const [container] = ContainerDefinitions;
-    expect(container!.Command).toEqual(['node', '--import', 'tsx', 'functions/stream/main.ts']);
+    expect(container!.Command).toEqual(['node', '.local/bundles/current/stream.mjs']);
     expect(container!.PortMappings).toEqual([{ ContainerPort: 8080, Protocol: 'tcp' }]);
     const env = ecsEnvironment(s.template, ids(s).task);
     expect(container!.StopTimeout).toBe(Number(env.STREAM_DRAIN_SECONDS) + 10);

@@ -1,0 +1,35 @@
+// One cold start for bench:cold-start: load a Lambda bundle, serve one API Gateway (HTTP API v2) request, print the
+// times from this process's start (performance.now() counts from it) as one JSON line.
+import { pathToFileURL } from 'node:url';
+
+const [bundle, handlerName] = process.argv.slice(2);
+const routes = { health: '/v1/health', 'models-get': '/v1/models', 'openapi-get': '/v1/openapi.json' };
+const nodeStart = performance.now();
+const mod = await import(pathToFileURL(bundle).href);
+const loaded = performance.now();
+const rawPath = routes[handlerName];
+const event = {
+  version: '2.0',
+  routeKey: `GET ${rawPath}`,
+  rawPath,
+  rawQueryString: '',
+  headers: { host: 'bench.local' },
+  requestContext: {
+    requestId: 'bench',
+    http: { method: 'GET', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+  },
+  isBase64Encoded: false,
+};
+const context = { awsRequestId: 'bench', functionName: handlerName, getRemainingTimeInMillis: () => 10_000 };
+const result = await mod.handler(event, context);
+const done = performance.now();
+process.stdout.write(
+  `${JSON.stringify({
+    status: result.statusCode,
+    node_start_ms: nodeStart,
+    module_load_ms: loaded - nodeStart,
+    first_request_ms: done - loaded,
+    total_ms: done,
+  })}\n`,
+);
+process.exit(0); // a Lambda freezes here; pools and clients would otherwise keep the process alive
