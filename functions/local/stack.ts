@@ -50,6 +50,8 @@ export interface LocalStack {
   endpoints: {
     api: string;
     stream: string;
+    /** The events socket (tickets from POST /v1/events/tickets). */
+    events: string;
     /** The web app, when served (same port as the API). */
     web?: string;
     s3: string;
@@ -157,6 +159,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       S3_ENDPOINT: s3.endpoint,
       SQS_ENDPOINT: sqs.endpoint,
       JOBS_QUEUE_URL: sqs.jobsQueueUrl,
+      NOTIFICATIONS_QUEUE_URL: sqs.notificationsQueueUrl,
+      // Webhooks to a receiver on this machine (http://127.0.0.1:…) are allowed locally (docs/webhooks.md).
+      WEBHOOK_URL_POLICY: process.env.WEBHOOK_URL_POLICY ?? 'loopback',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       IDEMPOTENCY_TABLE: dynamo.table,
       DATABASE_URL: db.url,
@@ -180,6 +185,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const { closeApiDeps } = await import('../api/deps.ts');
     stops.push(closeApiDeps);
+    // The sender starts before the worker and stops after it, so what the worker says while draining still goes out.
+    const streamConfig = getStreamConfig();
+    const { keyValueFromConfig } = await import('../adapters/factory.ts');
+    const eventsKv = keyValueFromConfig(streamConfig);
+    stops.push(eventsKv.close);
+    const { LocalEventsServer } = await import('../events/local-server.ts');
+    const events = new LocalEventsServer(eventsKv.tickets);
+    stops.push(() => events.close());
+    const { startNotificationSender } = await import('../notifications/local-runtime.ts');
+    const sender = startNotificationSender(events);
+    stops.push(() => sender.stop());
     const { startWorker } = await import('../worker/runtime.ts');
     const worker = await startWorker(undefined, { consume: options.queueWorker ?? true });
     stops.push(() => worker.stop());
@@ -189,7 +205,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The stream service shares the worker's model and inference queue: one queue batches files and streams.
     const { createStreamService } = await import('../stream/runtime.ts');
     const { verdictFromConfig } = await import('../worker/process-deps.ts');
-    const streamConfig = getStreamConfig();
     const stream = createStreamService({
       config: streamConfig,
       inference: worker.inference,
@@ -197,13 +212,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       metrics: worker.deps.metrics,
       verdict: verdictFromConfig(streamConfig, worker.detector.manifest),
       extractors: worker.deps.extractors,
+      onRecorded: (job) =>
+        worker.deps.notifier
+          ?.send({ kind: 'stream', job_id: job.id, user_id: job.userId })
+          .catch((error: Error) => log.warn('stream notification not sent', { error: error.message })),
     });
     stops.push(() => stream.close());
 
     const webDist = options.webDist ?? path.join(PROJECT_ROOT, 'web', 'dist');
     const web = webDist ? createWebStatic({ distDir: webDist, connectSources: [s3.endpoint] }) : undefined;
     server.on('request', createHttpHandler(routes, webOrigins, web));
-    new UpgradeRouter().add('/v1/stream', stream.server.handleUpgrade).attach(server);
+    new UpgradeRouter()
+      .add('/v1/stream', stream.server.handleUpgrade)
+      .add('/v1/events', events.handleUpgrade)
+      .attach(server);
     // Last in, first out: on stop the API stops taking requests before the worker and the stores go.
     stops.push(
       // Streams first: the server's close waits for every socket, upgraded ones included.
@@ -218,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: {
         api: `http://127.0.0.1:${apiPort}`,
         stream: `ws://127.0.0.1:${apiPort}/v1/stream`,
+        events: `ws://127.0.0.1:${apiPort}/v1/events`,
         ...(web ? { web: `http://127.0.0.1:${apiPort}/` } : {}),
         s3: s3.endpoint,
         sqs: sqs.endpoint,
