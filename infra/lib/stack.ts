@@ -20,10 +20,11 @@ import { FIXTURE_MODEL_MANIFEST, modelManifestPresent, type RealToneConfig } fro
 import { Data } from './data.ts';
 import { CpuDetector } from './detector-cpu.ts';
 import { GpuDetector } from './detector-gpu.ts';
-import { apiEnvironment, workerEnvironment } from './environment.ts';
-import { grantApi, grantWorker } from './grants.ts';
+import { apiEnvironment, connectEnvironment, senderEnvironment, workerEnvironment } from './environment.ts';
+import { grantApi, grantNotifications, grantWorker } from './grants.ts';
 import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
+import { Notifications } from './notifications.ts';
 import { AlarmTopic, METRICS_PORT, Observability } from './observability.ts';
 import { StorageAndQueue } from './storage.ts';
 import type { StreamService } from './stream-service.ts';
@@ -58,6 +59,7 @@ export class RealToneStack extends Stack {
   readonly gpu?: GpuDetector;
   readonly cpu?: CpuDetector;
   readonly stream?: StreamService;
+  readonly notifications: Notifications;
   readonly migrateFunction: NodejsFunction;
   readonly jwtSecret: secretsmanager.Secret;
   readonly observability: Observability;
@@ -131,7 +133,19 @@ export class RealToneStack extends Stack {
     });
 
     const { data, storage } = this;
-    const refs = { storage, data, jwtSecret: this.jwtSecret };
+    const baseRefs = { storage, data, jwtSecret: this.jwtSecret };
+    this.notifications = new Notifications(this, 'Notifications', {
+      vpc,
+      subnets: appSubnets,
+      securityGroup: apiSg,
+      senderEnvironment: senderEnvironment(config, baseRefs),
+      connectEnvironment: connectEnvironment(baseRefs),
+      logRetention,
+    });
+    const refs = {
+      ...baseRefs,
+      notifications: { queue: this.notifications.queue, socketUrl: this.notifications.socketStage.url },
+    };
     this.apiEnvironment = apiEnvironment(config, refs);
     this.workerEnvironment = workerEnvironment(config, refs);
 
@@ -227,6 +241,10 @@ export class RealToneStack extends Stack {
           })
         : warnNoStreaming(this);
     this.stream = streaming?.service;
+    grantNotifications(this.notifications, this, [
+      workerPrincipal,
+      ...(this.stream ? [this.stream.taskRole] : []),
+    ]);
 
     this.migrateFunction = addSchemaMigration(this, {
       data,
@@ -234,7 +252,12 @@ export class RealToneStack extends Stack {
       subnets: appSubnets,
       securityGroup: apiSg,
       logRetention,
-      executeBefore: [...this.api.functions, detectorTarget, ...(this.stream ? [this.stream.service] : [])],
+      executeBefore: [
+        ...this.api.functions,
+        detectorTarget,
+        this.notifications.sender,
+        ...(this.stream ? [this.stream.service] : []),
+      ],
     });
 
     this.observability = new Observability(this, 'Observability', {
