@@ -124,3 +124,27 @@ describe('SSRF guard', () => {
     expect(await code(resolveAllowed('ftp://127.0.0.1/x', 'loopback', none))).toBe('webhook_url_forbidden');
   });
 });
+
+describe('docs/webhooks.md', () => {
+  it('verifies a delivery with the JavaScript it shows, and refuses a forged or stale one', async () => {
+    const { readFile, writeFile, mkdtemp } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const doc = await readFile(path.join(import.meta.dirname, '../../../docs/webhooks.md'), 'utf8');
+    const code = /```js\n([\s\S]*?)```/.exec(doc)![1]!;
+    expect(code.split('\n').filter((l) => l.trim()).length).toBeLessThanOrEqual(14);
+    const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'wh-doc-')), 'verify.mjs');
+    await writeFile(file, code);
+    const { verify } = (await import(file)) as {
+      verify: (s: string, h: Record<string, string>, b: string) => boolean;
+    };
+    const secret = newSecret();
+    const body = '{"type":"job.completed"}';
+    const now = Math.floor(Date.now() / 1000);
+    expect(verify(secret, signedHeaders([secret], 'msg_a', now, body), body)).toBe(true);
+    expect(verify(secret, signedHeaders([newSecret(), secret], 'msg_a', now, body), body)).toBe(true);
+    expect(verify(secret, signedHeaders([secret], 'msg_a', now, body), `${body} `)).toBe(false);
+    expect(verify(secret, signedHeaders([newSecret()], 'msg_a', now, body), body)).toBe(false);
+    expect(verify(secret, signedHeaders([secret], 'msg_a', now - 3600, body), body)).toBe(false);
+  });
+});
