@@ -168,8 +168,12 @@ export class RealToneStack extends Stack {
       this.web = new WebApp(this, 'Web', {
         httpApi: this.api.httpApi,
         accessLogBucket: storage.accessLogBucket,
-        // The live page opens the streaming socket on its own origin (the CSP's connect-src).
-        connectSources: config.stream ? [`wss://${config.stream.domain}`] : undefined,
+        // The live page opens the streaming socket on its own origin, and job pages the events socket (the CSP's
+        // connect-src).
+        connectSources: [
+          ...(config.stream ? [`wss://${config.stream.domain}`] : []),
+          `wss://${this.notifications.socketApi.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+        ],
       });
       // The app's pages POST uploads straight to the bucket.
       storage.bucket.addCorsRule({
