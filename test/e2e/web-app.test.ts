@@ -23,6 +23,8 @@ let browser: Browser;
 let verifier: ApiClient;
 const jobIds: Record<string, string> = {};
 const uploadRequests: string[] = [];
+/** Job states the page received over the events socket (docs/webhooks.md). */
+const pushed: { type: string; job?: { id: string; status: string } }[] = [];
 
 const page = () => browser.page;
 const shot = (name: string) =>
@@ -37,6 +39,10 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   stack = await startStackProcess();
   browser = await launchChromium({ args: fakeMicrophone(path.join(ROOT, 'test/fixtures/e2e', WAV)) });
+  page().on('websocket', (ws) => {
+    if (!new URL(ws.url()).pathname.endsWith('/v1/events')) return;
+    ws.on('framereceived', (frame) => pushed.push(JSON.parse(String(frame.payload))));
+  });
   page().on('request', (request) => {
     if (request.url().endsWith('/v1/uploads')) uploadRequests.push(request.url());
   });
@@ -140,6 +146,10 @@ describe('the web app in Chromium', () => {
     jobIds[WAV] = await analyze(WAV);
     const job = await expectPageMatchesJob(jobIds[WAV]);
     expect(job.result.chunks).toHaveLength(3);
+    // The page followed the job through the events socket, which delivered it finished.
+    expect(
+      pushed.some((m) => m.type === 'job' && m.job?.id === jobIds[WAV] && m.job.status === 'completed'),
+    ).toBe(true);
     // The file was decoded in the page, so the waveform is drawn, not only the chunk lane.
     const canvas = page().getByRole('img', { name: /^Waveform of/ });
     expect(await canvas.getAttribute('aria-label')).not.toContain('shown only for files uploaded');
