@@ -10,7 +10,9 @@ import path from 'node:path';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { streamPcm } from '../../functions/stream/client.ts';
 import { ApiClient } from '../support/api-client.ts';
+import { encodeWav16 } from '../support/wav.ts';
 import { ROOT, startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
 import { verifySignature, WebhookReceiver } from '../support/webhook-receiver.ts';
 import { FIXTURE_MODEL } from './pipeline-scenario.ts';
@@ -162,6 +164,38 @@ describe('webhooks and the events socket', () => {
     aliceEvents.ws.close();
     bobEvents.ws.close();
   }, 90_000);
+
+  it('announces a finished live stream as stream.completed and on the events socket', async () => {
+    const dave = new ApiClient(stack.api);
+    await dave.signUp();
+    const hook = await receiver();
+    const w = await register(dave, hook.url, ['stream.completed']);
+    hook.secrets = [w.secret];
+    const events = await openEvents(dave);
+    const ticket = await dave.call('POST', '/v1/stream/tickets');
+    const seconds = 6;
+    const pcm = encodeWav16(
+      Float32Array.from(
+        { length: 16000 * seconds },
+        (_, i) => 0.3 * Math.sin((2 * Math.PI * 220 * i) / 16000),
+      ),
+      16000,
+    ).subarray(44);
+    const run = await streamPcm({ url: ticket.json.url, start: { name: 'mic' }, pcm });
+    expect(run.messages.at(-1)).toMatchObject({ type: 'summary' });
+    const [got] = await hook.waitFor(1);
+    expect(got!.verified).toBe(true);
+    expect(got!.json.type).toBe('stream.completed');
+    const streamJob = got!.json.data.job;
+    expect(streamJob).toMatchObject({ kind: 'stream', filename: 'mic', status: 'completed' });
+    const read = await dave.call('GET', `/v1/jobs/${streamJob.id}`);
+    expect({ ...streamJob, manifest_url: null }).toEqual({ ...read.json, manifest_url: null });
+    const deadline = Date.now() + 5000;
+    const pushed = () => events.messages.find((m) => m.type === 'stream');
+    while (!pushed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pushed()?.job.id).toBe(streamJob.id);
+    events.ws.close();
+  }, 60_000);
 
   it('manages endpoints: list without secrets, rotate (both sign), delete, refuse bad input', async () => {
     const carol = new ApiClient(stack.api);
