@@ -31,7 +31,10 @@ function init() {
   deps = {
     config,
     kv: keyValueFromConfig(config),
-    connections: new DynamoConnections(config.CONNECTIONS_TABLE, { region: config.AWS_REGION }),
+    connections: new DynamoConnections(config.CONNECTIONS_TABLE, {
+      region: config.AWS_REGION,
+      endpoint: config.DYNAMODB_ENDPOINT,
+    }),
   };
   return deps;
 }

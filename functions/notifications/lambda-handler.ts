@@ -24,6 +24,7 @@ function senderDeps(): DispatchDeps {
   if (!config.CONNECTIONS_TABLE) throw new Error('CONNECTIONS_TABLE is not set');
   const connections = new DynamoConnections(config.CONNECTIONS_TABLE, {
     region: config.AWS_REGION,
+    endpoint: config.DYNAMODB_ENDPOINT,
     callbackUrl: config.EVENTS_CALLBACK_URL,
   });
   return (deps = buildSenderDeps(config, connections).deps);

@@ -107,6 +107,8 @@ const sections = {
     /** AWS: DynamoDB table of events-socket connections, and the WebSocket API's @connections endpoint. */
     CONNECTIONS_TABLE: z.string().min(3).max(255).optional(),
     EVENTS_CALLBACK_URL: z.string().url().optional(),
+    /** The DynamoDB endpoint of the connections table (tests against dynalite); read here too, as SQS_ENDPOINT is. */
+    DYNAMODB_ENDPOINT: optionalUrl,
   }),
   auth: z.object({
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),

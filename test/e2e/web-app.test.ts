@@ -148,7 +148,7 @@ describe('the web app in Chromium', () => {
     expect(job.result.chunks).toHaveLength(3);
     // The page followed the job through the events socket, which delivered it finished.
     expect(
-      pushed.some((m) => m.type === 'job' && m.job?.id === jobIds[WAV] && m.job.status === 'completed'),
+      pushed.some((m) => m.type === 'job' && m.job?.id === jobIds[WAV] && m.job?.status === 'completed'),
     ).toBe(true);
     // The file was decoded in the page, so the waveform is drawn, not only the chunk lane.
     const canvas = page().getByRole('img', { name: /^Waveform of/ });
