@@ -9,7 +9,7 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda
 import { DynamoConnections } from '../adapters/dynamo-connections.ts';
 import { dispatch, type DispatchDeps } from '../core/notifications/dispatch.ts';
 import { parseNotification } from '../core/notifications/message.ts';
-import { deliverDue } from '../core/webhooks/deliver.ts';
+import { deliverDue, pruneDeliveries } from '../core/webhooks/deliver.ts';
 import { getSenderConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
@@ -38,6 +38,8 @@ export async function handler(event: SQSEvent | { source?: string }): Promise<SQ
   const d = senderDeps();
   if (!('Records' in event)) {
     for (let i = 0; i < SWEEP_BATCHES; i++) if ((await deliverDue(d, 20)) < 20) break;
+    // The schedule runs every minute; the delivery log is pruned once an hour.
+    if (new Date().getUTCMinutes() === 0) await pruneDeliveries(d);
     return;
   }
   const failures: SQSBatchItemFailure[] = [];

@@ -3,7 +3,7 @@
  * message, and once a second sweeps the deliveries table for retries that are due. Deliveries live in Postgres, so
  * a retry pending when the stack stops is sent after it starts again. stop() waits for attempts in flight.
  */
-import { deliverDue } from '../core/webhooks/deliver.ts';
+import { deliverDue, pruneDeliveries } from '../core/webhooks/deliver.ts';
 import { dispatch, type DispatchDeps } from '../core/notifications/dispatch.ts';
 import { parseNotification } from '../core/notifications/message.ts';
 import type { MessageSource } from '../ports/queue.ts';
@@ -55,6 +55,12 @@ export function startLocalSender(
       handle(messages);
     }
   })();
+  const prune = () =>
+    void pruneDeliveries(deps).catch((error) =>
+      log.warn('delivery log prune failed', { error: (error as Error).message }),
+    );
+  prune();
+  const pruner = setInterval(prune, 3600_000).unref();
   let sweeping = false;
   const sweep = setInterval(() => {
     if (sweeping || abort.signal.aborted) return;
@@ -66,6 +72,7 @@ export function startLocalSender(
   return {
     async stop() {
       clearInterval(sweep);
+      clearInterval(pruner);
       abort.abort();
       await loop;
       // What arrived while stopping (the worker's last words as it drains) is still handled.

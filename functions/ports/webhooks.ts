@@ -107,6 +107,8 @@ export interface WebhookRepository {
   claimDue(limit: number, leaseSeconds: number, id?: string): Promise<DeliveryRecord[]>;
   /** Records an attempt and the delivery's next state; marks or clears the endpoint's failing mark. */
   recordAttempt(delivery: DeliveryRecord, attempt: AttemptRecord, outcome: AttemptOutcome): Promise<void>;
+  /** Deletes finished deliveries (and their attempts) last changed before `before`; returns how many. */
+  pruneFinished(before: Date): Promise<number>;
   /** The endpoint's most recent attempts, newest first (owner only). */
   recentAttempts(userId: string, webhookId: string, limit: number): Promise<AttemptView[]>;
 }

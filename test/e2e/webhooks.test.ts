@@ -165,6 +165,23 @@ describe('webhooks and the events socket', () => {
     bobEvents.ws.close();
   }, 90_000);
 
+  it('announces a failed job as job.failed with its error code', async () => {
+    const erin = new ApiClient(stack.api);
+    await erin.signUp();
+    const hook = await receiver();
+    const w = await register(erin, hook.url, ['job.failed']);
+    hook.secrets = [w.secret];
+    const garbage = new Uint8Array(4096).map((_, i) => (i * 7919) % 251);
+    const slot = await erin.requestUpload('noise.wav', 'audio/wav', garbage.length);
+    expect(await ApiClient.postToS3(slot, garbage, 'noise.wav', 'audio/wav')).toBe(204);
+    const job = await erin.waitForJob(slot.job_id, 60_000, 50);
+    expect(job.status).toBe('failed');
+    const [got] = await hook.waitFor(1);
+    expect(got!.verified).toBe(true);
+    expect(got!.json.type).toBe('job.failed');
+    expect(got!.json.data.job).toMatchObject({ id: slot.job_id, status: 'failed', error: job.error });
+  }, 60_000);
+
   it('announces a finished live stream as stream.completed and on the events socket', async () => {
     const dave = new ApiClient(stack.api);
     await dave.signUp();

@@ -186,6 +186,22 @@ describe('webhook delivery', () => {
     expect((await repo.find(webhook.id))!.failingSince).toBeNull();
   });
 
+  it('prunes finished deliveries after the retention, never pending ones', async () => {
+    const r = await receiver([500]);
+    const pending = await endpoint(r.url);
+    const delivered = await endpoint(r.url);
+    await deliverDue(deps('loopback'), 1, pending.delivery.id); // 500: pending
+    await deliverDue(deps('loopback'), 1, delivered.delivery.id); // 204: delivered
+    await pool.query(`UPDATE webhook_deliveries SET updated_at = now() - interval '31 days'`);
+    const { pruneDeliveries } = await import('../../functions/core/webhooks/deliver.ts');
+    expect(await pruneDeliveries({ webhooks: repo })).toBeGreaterThanOrEqual(1);
+    const left = await pool.query('SELECT id FROM webhook_deliveries WHERE id = ANY ($1)', [
+      [pending.delivery.id, delivered.delivery.id],
+    ]);
+    expect(left.rows.map((row) => row.id)).toEqual([pending.delivery.id]);
+    expect(await attempts(delivered.user.id, delivered.webhook.id)).toEqual([]);
+  });
+
   it('adds a delivery only to the endpoint of its own user', async () => {
     const r = await receiver();
     const mine = await endpoint(r.url);

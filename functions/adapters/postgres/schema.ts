@@ -157,6 +157,8 @@ CREATE TABLE webhook_deliveries (
   UNIQUE (webhook_id, event, subject_id)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+-- Finished deliveries are kept DELIVERY_RETENTION_DAYS for the delivery log, then pruned.
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (updated_at) WHERE status <> 'pending';
 
 CREATE TABLE webhook_attempts (
   id bigserial PRIMARY KEY,

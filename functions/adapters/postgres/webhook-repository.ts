@@ -197,6 +197,14 @@ export class PostgresWebhookRepository implements WebhookRepository {
     }
   }
 
+  async pruneFinished(before: Date): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM webhook_deliveries WHERE status <> 'pending' AND updated_at < $1`,
+      [before],
+    );
+    return rowCount ?? 0;
+  }
+
   async recentAttempts(userId: string, webhookId: string, limit: number): Promise<AttemptView[]> {
     const { rows } = await this.pool.query(
       `SELECT a.delivery_id, d.message_id, d.event, d.subject_id, a.attempt, a.status_code, a.duration_ms, a.error,

@@ -108,3 +108,12 @@ export async function deliverDue(deps: DeliveryDeps, limit = 20, id?: string): P
   );
   return due.length;
 }
+
+/** How long the delivery log keeps a finished delivery and its attempts. */
+export const DELIVERY_RETENTION_DAYS = 30;
+
+/** Removes finished deliveries older than the retention (run hourly by the sender). */
+export async function pruneDeliveries(deps: Pick<DeliveryDeps, 'webhooks' | 'now'>): Promise<number> {
+  const now = deps.now?.() ?? new Date();
+  return deps.webhooks.pruneFinished(new Date(now.getTime() - DELIVERY_RETENTION_DAYS * 86400_000));
+}
