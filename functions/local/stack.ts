@@ -19,7 +19,7 @@ import { S3ToSqsBridge } from './bridge.ts';
 import { startDynamo } from './dynamo.ts';
 import { createHttpHandler, type LambdaHandler } from './http-adapter.ts';
 import { startDatabase } from './postgres.ts';
-import { replayUnfinishedUploads } from './recover.ts';
+import { replayUnfinishedUploads, unannouncedFinishedJobs } from './recover.ts';
 import { startS3 } from './s3.ts';
 import { startSqs } from './sqs.ts';
 import { createWebStatic } from './web-static.ts';
@@ -196,6 +196,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { startNotificationSender } = await import('../notifications/local-runtime.ts');
     const sender = startNotificationSender(events);
     stops.push(() => sender.stop());
+    const unannounced = await unannouncedFinishedJobs(adminPool);
+    for (const job of unannounced)
+      await sender.announce(
+        job.kind === 'stream'
+          ? { kind: 'stream', job_id: job.job_id, user_id: job.user_id }
+          : { kind: 'job', job_id: job.job_id, user_id: job.user_id, status: job.status },
+      );
+    if (unannounced.length) log.info('re-announced finished jobs to webhooks', { count: unannounced.length });
     const { startWorker } = await import('../worker/runtime.ts');
     const worker = await startWorker(undefined, { consume: options.queueWorker ?? true });
     stops.push(() => worker.stop());

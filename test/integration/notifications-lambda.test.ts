@@ -171,4 +171,47 @@ describe('notification sender Lambda', () => {
     );
     expect(rows).toEqual([{ status: 'delivered', attempts: 2 }]);
   });
+
+  it('finds, after a local restart, finished jobs a subscribed endpoint never got', async () => {
+    const { unannouncedFinishedJobs } = await import('../../functions/local/recover.ts');
+    const webhooks = new PostgresWebhookRepository(pool);
+    const { user, job } = await failedJob();
+    const endpoint = (events: ('job.failed' | 'job.completed')[], minutesAgo: number) =>
+      webhooks
+        .create({
+          id: randomUUID(),
+          userId: user.id,
+          url: 'http://127.0.0.1:9/',
+          events,
+          description: null,
+          secret: newSecret(),
+        })
+        .then(async (w) => {
+          await pool.query(
+            `UPDATE webhooks SET created_at = now() - make_interval(mins => $2) WHERE id = $1`,
+            [w.id, minutesAgo],
+          );
+          return w;
+        });
+    await endpoint(['job.failed'], -5); // registered after the job finished
+    await endpoint(['job.completed'], 5); // not subscribed to job.failed
+    const mine = (rows: { job_id: string }[]) => rows.filter((r) => r.job_id === job.id);
+    expect(mine(await unannouncedFinishedJobs(pool))).toEqual([]);
+    const subscribed = await endpoint(['job.failed'], 5);
+    expect(mine(await unannouncedFinishedJobs(pool))).toEqual([
+      { job_id: job.id, user_id: user.id, status: 'failed', kind: 'file' },
+    ]);
+    await webhooks.enqueue([
+      {
+        id: randomUUID(),
+        messageId: `msg_${randomUUID()}`,
+        webhookId: subscribed.id,
+        userId: user.id,
+        event: 'job.failed',
+        subjectId: job.id,
+        payload: '{}',
+      },
+    ]);
+    expect(mine(await unannouncedFinishedJobs(pool))).toEqual([]);
+  });
 });
