@@ -69,8 +69,8 @@ describe('eventUpdates', () => {
     expect(done.status).toBe('completed');
     expect(seen.filter((s) => s !== 'j:queued')).toEqual(['j:processing', 'j:completed']);
     expect(seen.every((s) => s.startsWith('j:'))).toBe(true);
-    // The GETs after connecting catch up on what happened before; there is no polling loop.
-    expect(calls.filter((c) => c.path === '/v1/jobs/j').length).toBeLessThanOrEqual(2);
+    // A GET before and after connecting catch up on what happened before; there is no polling loop.
+    expect(calls.filter((c) => c.path === '/v1/jobs/j').length).toBeLessThanOrEqual(3);
   });
 
   it('falls back to polling when the socket closes before the job ends', async () => {
@@ -99,9 +99,13 @@ describe('eventUpdates', () => {
   });
 
   it('polls when no events ticket can be had (a deployment without the socket)', async () => {
+    let reads = 0;
     const { fetcher, calls } = fakeFetch(
       on('POST', '/v1/events/tickets', { status: 404, body: { code: 'not_found', status: 404 } }),
-      on('GET', '/v1/jobs/j', { status: 200, body: job('j', 'completed', 3) }),
+      on('GET', '/v1/jobs/j', () => ({
+        status: 200,
+        body: job('j', ++reads > 1 ? 'completed' : 'processing', 3),
+      })),
     );
     const api = createApi('', fetcher);
     api.session.accept(TOKEN);
@@ -114,6 +118,25 @@ describe('eventUpdates', () => {
     })('j', () => {}, new AbortController().signal);
     expect(done.status).toBe('completed');
     expect(opened).toBe(false);
-    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /v1/events/tickets', 'GET /v1/jobs/j']);
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /v1/jobs/j',
+      'POST /v1/events/tickets',
+      'GET /v1/jobs/j',
+    ]);
+  });
+
+  it('opens no socket for a job that has finished already', async () => {
+    const { fetcher, calls } = fakeFetch(
+      on('GET', '/v1/jobs/j', { status: 200, body: job('j', 'failed', 3) }),
+    );
+    const api = createApi('', fetcher);
+    api.session.accept(TOKEN);
+    const done = await eventUpdates(api.client, {
+      socket: () => {
+        throw new Error('no socket expected');
+      },
+    })('j', () => {}, new AbortController().signal);
+    expect(done.status).toBe('failed');
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /v1/jobs/j']);
   });
 });

@@ -105,6 +105,14 @@ describe('SSRF guard', () => {
       'webhook_url_forbidden',
     );
     expect(await code(resolveAllowed('https://[::1]/x', 'public', none))).toBe('webhook_url_forbidden');
+    // Other spellings of loopback and private addresses are normalised by the URL parser, then refused.
+    for (const u of [
+      'https://2130706433/',
+      'https://0x7f.1/',
+      'https://0177.0.0.1/',
+      'https://[::ffff:a00:1]/',
+    ])
+      expect(await code(resolveAllowed(u, 'public', none)), u).toBe('webhook_url_forbidden');
     expect(await code(resolveAllowed('https://localhost/x', 'public', resolvesTo('127.0.0.1')))).toBe(
       'webhook_url_forbidden',
     );

@@ -14,8 +14,8 @@ export interface EventUpdatesOptions {
 
 /**
  * Follows a job through the events socket (docs/webhooks.md): a one-time ticket (POST /v1/events/tickets, so no
- * token goes into a URL), then `{"type":"job","job":…}` pushes for the caller's jobs, filtered to this one. One GET
- * after the socket is ready catches a change made before it was. Whenever the socket cannot open, or closes before
+ * token goes into a URL), then `{"type":"job","job":…}` pushes for the caller's jobs, filtered to this one. A GET
+ * first (a finished job needs no socket) and one after the socket is ready catch changes made before it was. Whenever the socket cannot open, or closes before
  * the job has finished, the watch falls back to polling GET /v1/jobs/{id}, so a deployment without the socket (or
  * a proxy that drops it) still works.
  */
@@ -25,6 +25,12 @@ export function eventUpdates(client: ApiClient, options: EventUpdatesOptions = {
   const checkEvery = options.checkEveryMs ?? 15_000;
 
   return async (jobId, onUpdate, signal) => {
+    // A job that has finished already (opened from History) needs no socket.
+    const { data: now } = await client.GET('/v1/jobs/{id}', { params: { path: { id: jobId } }, signal });
+    if (now) {
+      onUpdate(now);
+      if (TERMINAL.includes(now.status)) return now;
+    }
     let ws: WebSocket | undefined;
     try {
       const { data: ticket } = await client.POST('/v1/events/tickets', { signal });
