@@ -35,7 +35,8 @@ export class WebhookReceiver {
   url = '';
 
   constructor(
-    private readonly script: number[] = [],
+    /** Statuses to answer, in order (then 204); a test or bench may push more while it runs. */
+    readonly script: number[] = [],
     private readonly location?: string,
   ) {
     this.server = http.createServer((req, res) => {

@@ -155,46 +155,32 @@ export class PostgresWebhookRepository implements WebhookRepository {
     const status =
       outcome.kind === 'delivered' ? 'delivered' : outcome.kind === 'retry' ? 'pending' : 'failed';
     const next = outcome.kind === 'retry' ? outcome.at : null;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, next_attempt_at = $3,
-           locked_until = NULL, updated_at = now() WHERE id = $1`,
-        [d.id, status, next],
-      );
-      await client.query(
-        `INSERT INTO webhook_attempts (delivery_id, webhook_id, attempt, status_code, duration_ms, error,
+    // One statement (data-modifying CTEs), so it is atomic without a multi-statement transaction: the embedded
+    // PGlite of the local stack multiplexes one session between every connection.
+    await this.pool.query(
+      `WITH d AS (
+         UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, next_attempt_at = $3,
+           locked_until = NULL, updated_at = now()
+         WHERE id = $1 RETURNING id, webhook_id, attempts),
+       a AS (
+         INSERT INTO webhook_attempts (delivery_id, webhook_id, attempt, status_code, duration_ms, error,
            response_prefix, next_retry_at)
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = $1)`,
-        [
-          d.id,
-          d.webhookId,
-          d.attempts + 1,
-          a.statusCode,
-          a.durationMs,
-          a.error,
-          a.responsePrefix?.slice(0, RESPONSE_PREFIX_CHARS) ?? null,
-          next,
-        ],
-      );
-      if (outcome.kind === 'delivered')
-        await client.query(
-          'UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL',
-          [d.webhookId],
-        );
-      if (outcome.kind === 'give_up')
-        await client.query(
-          'UPDATE webhooks SET failing_since = coalesce(failing_since, now()) WHERE id = $1',
-          [d.webhookId],
-        );
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+         SELECT d.id, d.webhook_id, d.attempts, $4, $5, $6, $7, $3 FROM d RETURNING 1),
+       w AS (
+         UPDATE webhooks SET failing_since = CASE WHEN $2 = 'delivered' THEN NULL ELSE coalesce(failing_since, now()) END
+         WHERE id = (SELECT webhook_id FROM d) AND ($2 = 'failed' OR ($2 = 'delivered' AND failing_since IS NOT NULL))
+         RETURNING 1)
+       SELECT (SELECT count(*) FROM a) AS attempts, (SELECT count(*) FROM w) AS webhooks`,
+      [
+        d.id,
+        status,
+        next,
+        a.statusCode,
+        a.durationMs,
+        a.error,
+        a.responsePrefix?.slice(0, RESPONSE_PREFIX_CHARS) ?? null,
+      ],
+    );
   }
 
   async pruneFinished(before: Date): Promise<number> {
