@@ -47,11 +47,11 @@ try {
     // Every other run the receiver answers the first attempt with 500: the retry is timed too.
     const expected = i % 2 === 0 ? 2 : 1;
     if (expected === 2) receiver.script.push(500);
+    const before = receiver.received.length;
     const slot = await client.requestUpload('bench.wav', 'audio/wav', wav.length);
     await ApiClient.postToS3(slot, wav, 'bench.wav', 'audio/wav');
     const job = await client.waitForJob(slot.job_id, 120_000, 50);
     const done = Date.parse(job.updated_at);
-    const before = receiver.received.length;
     const got = (await receiver.waitFor(before + expected, 30_000)).slice(before);
     if (!got.every((r) => r.verified && r.json.data.job.id === slot.job_id)) throw new Error('bad delivery');
     webhook.push(got[0]!.at - done);

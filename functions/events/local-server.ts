@@ -68,12 +68,25 @@ export class LocalEventsServer implements ConnectionPusher {
     for (const ws of this.byUser.get(userId) ?? []) if (ws.readyState === ws.OPEN) ws.send(message);
   }
 
-  /** Closes every socket with 1001 (the stack is stopping). */
+  /**
+   * Closes every socket with 1001 (the stack is stopping) and waits until they are gone; one whose client does not
+   * answer the close within 2 s is cut.
+   */
   async close(): Promise<void> {
     clearInterval(this.pinger);
-    for (const sockets of this.byUser.values())
-      for (const ws of sockets) ws.close(WS_CLOSE.goingAway, 'shutting_down');
+    const all = [...this.byUser.values()].flatMap((sockets) => [...sockets]);
     this.byUser.clear();
+    await Promise.all(
+      all.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === ws.CLOSED) return resolve();
+            ws.once('close', () => resolve());
+            ws.close(WS_CLOSE.goingAway, 'shutting_down');
+            setTimeout(() => ws.terminate(), 2000).unref();
+          }),
+      ),
+    );
     this.wss.close();
   }
 }

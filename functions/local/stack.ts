@@ -236,10 +236,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       .attach(server);
     // Last in, first out: on stop the API stops taking requests before the worker and the stores go.
     stops.push(
-      // Streams first: the server's close waits for every socket, upgraded ones included.
+      // Sockets first (streams drain, events sockets close with 1001): the server's close waits for every socket,
+      // upgraded ones included.
       () =>
         new Promise<void>((resolve) => {
-          void stream.close().then(() => server.close(() => resolve()));
+          void Promise.all([stream.close(), events.close()]).then(() => server.close(() => resolve()));
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         }),

@@ -318,3 +318,36 @@ describe('a pending retry across a restart', () => {
     }
   }, 150_000);
 });
+
+describe('on the embedded database (npm start without DATABASE_URL)', () => {
+  it('delivers, retries after a 500 with the same webhook-id, and logs both attempts', async () => {
+    // PGlite multiplexes one session between connections: what the sender writes must not need a transaction.
+    const stack = await startStackProcess({ MODEL_MANIFEST: FIXTURE_MODEL });
+    try {
+      const client = new ApiClient(stack.api);
+      await client.signUp();
+      const hook = await receiver();
+      // The first attempt of every message fails.
+      hook.decide = (r, earlier) => (earlier.some((e) => e.id === r.id) ? 204 : 500);
+      const w = await register(client, hook.url);
+      hook.secrets = [w.secret];
+      const first = await upload(client);
+      const second = await upload(client);
+      const got = await hook.waitFor(4, 60_000);
+      expect(got.every((r) => r.verified)).toBe(true);
+      const byId = new Map<string, string[]>();
+      for (const r of got) byId.set(r.id, [...(byId.get(r.id) ?? []), r.json.data.job.id]);
+      expect([...byId.values()].map((jobs) => jobs.length)).toEqual([2, 2]);
+      expect(new Set([...byId.values()].flat())).toEqual(new Set([first, second]));
+      const log = await client.call('GET', `/v1/webhooks/${w.id}/deliveries`);
+      expect(log.json.items.filter((i: any) => i.delivery_status === 'delivered')).toHaveLength(4);
+      // A client that keeps its events socket open does not hold up the stop: it is closed with 1001.
+      const events = await openEvents(client);
+      const closed = new Promise<number>((r) => events.ws.once('close', (code) => r(code)));
+      expect(await stack.stop('SIGTERM'), stack.output()).toBe(0);
+      expect(await closed).toBe(1001);
+    } finally {
+      if (stack.child.exitCode === null) await stack.stop('SIGKILL');
+    }
+  }, 120_000);
+});

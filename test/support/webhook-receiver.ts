@@ -30,6 +30,8 @@ export function verifySignature(secret: string, id: string, timestamp: string, b
 export class WebhookReceiver {
   readonly received: Received[] = [];
   secrets: string[] = [];
+  /** When set, decides each answer (instead of the script). */
+  decide?: (request: Received, earlier: Received[]) => number;
   private readonly server: http.Server;
   private waiters: (() => void)[] = [];
   url = '';
@@ -53,7 +55,7 @@ export class WebhookReceiver {
         } catch {
           json = undefined;
         }
-        this.received.push({
+        const request: Received = {
           at: Date.now(),
           id,
           timestamp,
@@ -61,8 +63,9 @@ export class WebhookReceiver {
           body,
           json,
           verified: this.secrets.some((s) => verifySignature(s, id, timestamp, body, signature)),
-        });
-        const status = this.script.shift() ?? 204;
+        };
+        const status = this.decide ? this.decide(request, [...this.received]) : (this.script.shift() ?? 204);
+        this.received.push(request);
         res.writeHead(
           status,
           this.location && status >= 300 && status < 400 ? { location: this.location } : {},
