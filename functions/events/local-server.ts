@@ -15,6 +15,8 @@ import { isRealToneError } from '../shared/errors.ts';
 import { closeCodeFor, WS_CLOSE } from '../stream/close-codes.ts';
 
 const PING_MS = 30_000;
+/** Events sockets one user may hold open at once (tabs, devices); one more is closed with 1013. */
+export const MAX_SOCKETS_PER_USER = 16;
 
 export class LocalEventsServer implements ConnectionPusher {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
@@ -53,6 +55,13 @@ export class LocalEventsServer implements ConnectionPusher {
   private accept(ws: WebSocket, userId: string): void {
     let sockets = this.byUser.get(userId);
     if (!sockets) this.byUser.set(userId, (sockets = new Set()));
+    if (sockets.size >= MAX_SOCKETS_PER_USER) {
+      ws.send(
+        JSON.stringify({ type: 'error', code: 'too_many_sessions', message: 'too many events sockets open' }),
+      );
+      ws.close(closeCodeFor('too_many_sessions'), 'too_many_sessions');
+      return;
+    }
     sockets.add(ws);
     this.alive.add(ws);
     ws.on('pong', () => this.alive.add(ws));

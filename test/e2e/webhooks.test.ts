@@ -165,6 +165,26 @@ describe('webhooks and the events socket', () => {
     bobEvents.ws.close();
   }, 90_000);
 
+  it('refuses a ticket twice, and a 17th events socket of one user', async () => {
+    const frank = new ApiClient(stack.api);
+    await frank.signUp();
+    const ticket = await frank.call('POST', '/v1/events/tickets');
+    const first = new WebSocket(ticket.json.url);
+    await new Promise((r) => first.once('message', r));
+    const again = new WebSocket(ticket.json.url);
+    const refused = await new Promise<[number, string]>((r) =>
+      again.once('close', (code, reason) => r([code, String(reason)])),
+    );
+    expect(refused).toEqual([1008, 'invalid_ticket']);
+    const open = [first];
+    for (let i = 1; i < 16; i++) open.push((await openEvents(frank)).ws);
+    const extra = await frank.call('POST', '/v1/events/tickets');
+    const seventeenth = new WebSocket(extra.json.url);
+    const closed = await new Promise<number>((r) => seventeenth.once('close', (code) => r(code)));
+    expect(closed).toBe(1013);
+    for (const ws of open) ws.close();
+  });
+
   it('announces a failed job as job.failed with its error code', async () => {
     const erin = new ApiClient(stack.api);
     await erin.signUp();
