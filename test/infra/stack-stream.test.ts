@@ -312,12 +312,16 @@ describe.each(['cpu', 'gpu'] as const)('streaming service, %s mode', (mode) => {
       );
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/stream/tickets' });
     s.template.hasOutput('StreamUrl', { Value: 'wss://stream.example.com/v1/stream' });
-    // The web app's page may open that socket (CSP connect-src), and only that one besides its own origin and S3.
+    // The web app's page may open that socket (CSP connect-src), and besides its own origin and S3 only the events
+    // socket (docs/webhooks.md).
     const [headers] = Object.values(s.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
     const csp = JSON.stringify(
       headers!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy,
     );
-    expect(csp).toMatch(/connect-src 'self' [^;]*wss:\/\/stream\.example\.com[;"]/);
+    expect(csp).toMatch(/connect-src 'self' [^;]*wss:\/\/stream\.example\.com[ ;"]/);
+    expect(csp).toContain(
+      ` wss://",{"Ref":"${logicalId(s, s.stack.notifications.socketApi)}"},".execute-api."`,
+    );
     s.template.hasOutput('StreamLoadBalancerDns', {
       Value: { 'Fn::GetAtt': [ids(s).alb, 'DNSName'] },
     });
