@@ -10,6 +10,9 @@ import { PostgresBatchRepository } from '../adapters/postgres/batch-repository.t
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import { PostgresRefreshTokenRepository } from '../adapters/postgres/refresh-token-repository.ts';
 import { PostgresUserRepository } from '../adapters/postgres/user-repository.ts';
+import { PostgresWebhookRepository } from '../adapters/postgres/webhook-repository.ts';
+import { resolveHost } from '../adapters/webhook-transport.ts';
+import type { WebhookDeps } from '../core/webhooks/webhooks.ts';
 import { dynamoCheck, s3Check, sqsCheck } from '../adapters/readiness.ts';
 import { createS3Client } from '../adapters/s3-object-store.ts';
 import { createSqsClient } from '../adapters/sqs-message-source.ts';
@@ -52,6 +55,8 @@ export interface ApiDeps {
   createUpload: (userId: string, body: unknown) => ReturnType<typeof createUpload>;
   createBatch: (userId: string, body: unknown) => ReturnType<typeof createBatch>;
   readinessChecks: Record<string, Check>;
+  /** Webhook endpoints (per user) and the SSRF policy their URLs are checked against. */
+  webhooks: WebhookDeps;
   close(): Promise<void>;
 }
 
@@ -140,6 +145,12 @@ export function apiDeps(): ApiDeps {
       endpoint: config.DYNAMODB_ENDPOINT,
       ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     }),
+    webhooks: {
+      webhooks: new PostgresWebhookRepository(pool),
+      policy: config.WEBHOOK_URL_POLICY,
+      resolve: resolveHost,
+      maxPerUser: config.WEBHOOK_MAX_PER_USER,
+    },
     readinessChecks: {
       postgres: () => jobs.ping(),
       cache: () => kv.cache.ping(),

@@ -32,4 +32,10 @@ export const ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/v1/batches', handler: 'batches-list', auth: true },
   { method: 'GET', path: '/v1/batches/{id}', handler: 'batches-get', auth: true },
   { method: 'DELETE', path: '/v1/batches/{id}', handler: 'batches-delete', auth: true },
+  { method: 'POST', path: '/v1/webhooks', handler: 'webhooks-create', auth: true },
+  { method: 'GET', path: '/v1/webhooks', handler: 'webhooks-list', auth: true },
+  { method: 'DELETE', path: '/v1/webhooks/{id}', handler: 'webhooks-delete', auth: true },
+  { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', handler: 'webhooks-rotate', auth: true },
+  { method: 'GET', path: '/v1/webhooks/{id}/deliveries', handler: 'webhooks-deliveries', auth: true },
+  { method: 'POST', path: '/v1/events/tickets', handler: 'events-tickets-create', auth: true },
 ];

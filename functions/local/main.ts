@@ -49,6 +49,7 @@ try {
     `api       ${e.api}`,
     ...(e.web ? [`web       ${e.web}`] : []),
     `stream    ${e.stream}  (WebSocket; tickets from POST /v1/stream/tickets)`,
+    `events    ${e.events}  (WebSocket; tickets from POST /v1/events/tickets)`,
     `s3        ${e.s3}  (bucket ${stack.bucket})`,
     `sqs       ${e.sqs}  (queue ${stack.jobsQueueUrl}, dlq ${stack.deadLetterQueueUrl})`,
     `dynamodb  ${e.dynamodb}`,

@@ -40,3 +40,25 @@ export async function replayUnfinishedUploads(
   }
   return replayed;
 }
+
+/**
+ * The same gap for notifications: a job that finished while its notification sat in the emulator's memory (the
+ * process was killed before the sender took it) has no webhook delivery. At start-up the local stack re-announces
+ * every job finished in the last `hours` for which a subscribed endpoint that existed then has no delivery; the
+ * sender's one-delivery-per-endpoint-and-job rule makes a second announcement add nothing.
+ */
+export async function unannouncedFinishedJobs(
+  pool: pg.Pool,
+  hours = 24,
+): Promise<{ job_id: string; user_id: string; status: 'completed' | 'failed'; kind: 'file' | 'stream' }[]> {
+  const { rows } = await pool.query(
+    `SELECT DISTINCT j.id AS job_id, j.user_id, j.status, j.kind
+       FROM detection_jobs j JOIN webhooks w ON w.user_id = j.user_id AND w.created_at <= j.finished_at
+      WHERE j.status IN ('completed', 'failed') AND j.finished_at >= now() - make_interval(hours => $1)
+        AND (CASE WHEN j.kind = 'stream' THEN 'stream.completed'
+                  WHEN j.status = 'completed' THEN 'job.completed' ELSE 'job.failed' END) = ANY (w.events)
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.webhook_id = w.id AND d.subject_id = j.id)`,
+    [hours],
+  );
+  return rows;
+}

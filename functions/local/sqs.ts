@@ -10,6 +10,8 @@ export interface LocalQueues {
   endpoint: string;
   jobsQueueUrl: string;
   deadLetterQueueUrl: string;
+  /** Job and stream events for the notification sender (webhooks, events sockets). */
+  notificationsQueueUrl: string;
   stop: () => Promise<void>;
 }
 
@@ -45,9 +47,30 @@ export async function startSqs(options: {
       },
     }),
   );
+  const notificationsDlq = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'realtone-notifications-dlq',
+      Attributes: { MessageRetentionPeriod: '1209600' },
+    }),
+  );
+  const notificationsDlqArn = (
+    await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: notificationsDlq.QueueUrl!, AttributeNames: ['QueueArn'] }),
+    )
+  ).Attributes!.QueueArn!;
+  const notifications = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: 'realtone-notifications',
+      Attributes: {
+        VisibilityTimeout: '60',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: notificationsDlqArn, maxReceiveCount: 5 }),
+      },
+    }),
+  );
   return {
     endpoint,
     jobsQueueUrl: jobs.QueueUrl!,
+    notificationsQueueUrl: notifications.QueueUrl!,
     deadLetterQueueUrl: dlq.QueueUrl!,
     stop: async () => {
       sqs.destroy();

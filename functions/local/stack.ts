@@ -19,7 +19,7 @@ import { S3ToSqsBridge } from './bridge.ts';
 import { startDynamo } from './dynamo.ts';
 import { createHttpHandler, type LambdaHandler } from './http-adapter.ts';
 import { startDatabase } from './postgres.ts';
-import { replayUnfinishedUploads } from './recover.ts';
+import { replayUnfinishedUploads, unannouncedFinishedJobs } from './recover.ts';
 import { startS3 } from './s3.ts';
 import { startSqs } from './sqs.ts';
 import { createWebStatic } from './web-static.ts';
@@ -52,6 +52,8 @@ export interface LocalStack {
   endpoints: {
     api: string;
     stream: string;
+    /** The events socket (tickets from POST /v1/events/tickets). */
+    events: string;
     /** The web app, when served (same port as the API). */
     web?: string;
     s3: string;
@@ -161,6 +163,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       S3_ENDPOINT: s3.endpoint,
       SQS_ENDPOINT: sqs.endpoint,
       JOBS_QUEUE_URL: sqs.jobsQueueUrl,
+      NOTIFICATIONS_QUEUE_URL: sqs.notificationsQueueUrl,
+      // Webhooks to a receiver on this machine (http://127.0.0.1:…) are allowed locally (docs/webhooks.md).
+      WEBHOOK_URL_POLICY: process.env.WEBHOOK_URL_POLICY ?? 'loopback',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       IDEMPOTENCY_TABLE: dynamo.table,
       DATABASE_URL: db.url,
@@ -184,6 +189,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const { closeApiDeps } = await import('../api/deps.ts');
     stops.push(closeApiDeps);
+    // The sender starts before the worker and stops after it, so what the worker says while draining still goes out.
+    const streamConfig = getStreamConfig();
+    const { keyValueFromConfig } = await import('../adapters/factory.ts');
+    const eventsKv = keyValueFromConfig(streamConfig);
+    stops.push(eventsKv.close);
+    const { LocalEventsServer } = await import('../events/local-server.ts');
+    const events = new LocalEventsServer(eventsKv.tickets);
+    stops.push(() => events.close());
+    const { startNotificationSender } = await import('../notifications/local-runtime.ts');
+    const sender = startNotificationSender(events);
+    stops.push(() => sender.stop());
+    const unannounced = await unannouncedFinishedJobs(adminPool);
+    for (const job of unannounced)
+      await sender.announce(
+        job.kind === 'stream'
+          ? { kind: 'stream', job_id: job.job_id, user_id: job.user_id }
+          : { kind: 'job', job_id: job.job_id, user_id: job.user_id, status: job.status },
+      );
+    if (unannounced.length) log.info('re-announced finished jobs to webhooks', { count: unannounced.length });
     const { startWorker } = await import('../worker/runtime.ts');
     const worker = await startWorker(undefined, { consume: options.queueWorker ?? true });
     stops.push(() => worker.stop());
@@ -193,7 +217,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The stream service shares the worker's model and inference queue: one queue batches files and streams.
     const { createStreamService } = await import('../stream/runtime.ts');
     const { verdictFromConfig } = await import('../worker/process-deps.ts');
-    const streamConfig = getStreamConfig();
     const stream = createStreamService({
       config: streamConfig,
       inference: worker.inference,
@@ -201,6 +224,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       metrics: worker.deps.metrics,
       verdict: verdictFromConfig(streamConfig, worker.detector.manifest),
       extractors: worker.deps.extractors,
+      onRecorded: (job) =>
+        worker.deps.notifier
+          ?.send({ kind: 'stream', job_id: job.id, user_id: job.userId })
+          .catch((error: Error) => log.warn('stream notification not sent', { error: error.message })),
     });
     stops.push(() => stream.close());
     // The gRPC services share the same queue too; without GRPC_AUTH_TOKEN they take unauthenticated calls, which
@@ -217,13 +244,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const webDist = options.webDist ?? path.join(PROJECT_ROOT, 'web', 'dist');
     const web = webDist ? createWebStatic({ distDir: webDist, connectSources: [s3.endpoint] }) : undefined;
     server.on('request', createHttpHandler(routes, webOrigins, web));
-    new UpgradeRouter().add('/v1/stream', stream.server.handleUpgrade).attach(server);
+    new UpgradeRouter()
+      .add('/v1/stream', stream.server.handleUpgrade)
+      .add('/v1/events', events.handleUpgrade)
+      .attach(server);
     // Last in, first out: on stop the API stops taking requests before the worker and the stores go.
     stops.push(
-      // Streams first: the server's close waits for every socket, upgraded ones included.
+      // Sockets first (streams drain, events sockets close with 1001): the server's close waits for every socket,
+      // upgraded ones included.
       () =>
         new Promise<void>((resolve) => {
-          void stream.close().then(() => server.close(() => resolve()));
+          void Promise.all([stream.close(), events.close()]).then(() => server.close(() => resolve()));
           server.closeIdleConnections();
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         }),
@@ -232,6 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoints: {
         api: `http://127.0.0.1:${apiPort}`,
         stream: `ws://127.0.0.1:${apiPort}/v1/stream`,
+        events: `ws://127.0.0.1:${apiPort}/v1/events`,
         ...(web ? { web: `http://127.0.0.1:${apiPort}/` } : {}),
         s3: s3.endpoint,
         sqs: sqs.endpoint,

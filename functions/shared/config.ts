@@ -94,6 +94,33 @@ const sections = {
     /** Lifetime of a WebSocket ticket, seconds. */
     TICKET_TTL_SECONDS: int(5, 600).default(60),
   }),
+  notifications: z.object({
+    /**
+     * SQS queue of job and stream events (functions/notifications): the worker and stream service send, the sender
+     * (a Lambda in AWS, in-process locally) delivers webhooks and pushes to events sockets. Unset: nothing is sent.
+     */
+    NOTIFICATIONS_QUEUE_URL: z.string().url().optional(),
+    /** The same SQS endpoint as the jobs queue's (local emulator); read here too for the sender, which has no jobs queue. */
+    SQS_ENDPOINT: optionalUrl,
+    /**
+     * Where webhooks may point (docs/webhooks.md). `public` (AWS, the default): https only, to public addresses.
+     * `loopback` (the local stack): also http, and loopback addresses; private ranges stay refused.
+     */
+    WEBHOOK_URL_POLICY: z.enum(['public', 'loopback']).default('public'),
+    /** Longest wait for a webhook receiver's answer, ms (the issue's 10 s). */
+    WEBHOOK_TIMEOUT_MS: int(100, 30000).default(10000),
+    WEBHOOK_MAX_PER_USER: int(1, 1000).default(20),
+    /** Public address of the events socket (wss://…) handed out with its tickets; unset: the request's Host. */
+    EVENTS_PUBLIC_URL: z
+      .string()
+      .regex(/^wss?:\/\/[^?#]+$/, 'must be a ws:// or wss:// URL without a query')
+      .optional(),
+    /** AWS: DynamoDB table of events-socket connections, and the WebSocket API's @connections endpoint. */
+    CONNECTIONS_TABLE: z.string().min(3).max(255).optional(),
+    EVENTS_CALLBACK_URL: z.string().url().optional(),
+    /** The DynamoDB endpoint of the connections table (tests against dynalite); read here too, as SQS_ENDPOINT is. */
+    DYNAMODB_ENDPOINT: optionalUrl,
+  }),
   auth: z.object({
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
     JWT_TTL_SECONDS: int(60, 86400).default(900),
@@ -268,6 +295,7 @@ const API_SECTIONS = [
   'verdict',
   'batches',
   'metrics',
+  'notifications',
 ] as const;
 const WORKER_SECTIONS = [
   'aws',
@@ -281,7 +309,19 @@ const WORKER_SECTIONS = [
   'verdict',
   'extractors',
   'metrics',
+  'notifications',
 ] as const;
+/** Sections the notification sender reads (functions/notifications). */
+export const SENDER_SECTIONS = ['aws', 'storage', 'database', 'notifications', 'metrics'] as const;
+/** Sections of the events socket's $connect and $disconnect Lambdas (AWS). */
+export const CONNECT_SECTIONS = ['aws', 'cache', 'notifications'] as const;
+export type ConnectConfig = ConfigOf<(typeof CONNECT_SECTIONS)[number]>;
+export type SenderConfig = ConfigOf<(typeof SENDER_SECTIONS)[number]>;
+let senderConfig: SenderConfig | undefined;
+/** The notification sender's configuration, read once per process. */
+export function getSenderConfig(): SenderConfig {
+  return (senderConfig ??= loadConfig(SENDER_SECTIONS));
+}
 /** Sections the stream service reads (functions/stream/main.ts); test/infra checks the stack against them. */
 export const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;
 /** Sections of the gRPC service: the stream service's (limits of StreamAnalyze), plus its port and token. */

@@ -29,6 +29,12 @@ try {
     metrics: deps.metrics,
     verdict: verdictFromConfig(config, detector.manifest),
     extractors: deps.extractors,
+    onRecorded: (job) =>
+      deps.notifier
+        ?.send({ kind: 'stream', job_id: job.id, user_id: job.userId })
+        .catch((error: Error) =>
+          log.warn('stream notification not sent', { jobId: job.id, error: error.message }),
+        ),
   });
   const metrics = await serveProcessMetrics(config);
   let draining = false;

@@ -6,6 +6,8 @@
 import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { processMetrics } from '../adapters/metrics-factory.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
+import { createSqsClient } from '../adapters/sqs-message-source.ts';
+import { SqsNotifier } from '../adapters/sqs-notifier.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { OnnxDetector } from '../inference/onnx-detector.ts';
@@ -54,6 +56,9 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
   const extractors = await extractorCatalogFromConfig(config);
   const pool = poolFromConfig(config);
   const kv = keyValueFromConfig(config);
+  const sqs = config.NOTIFICATIONS_QUEUE_URL
+    ? createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT })
+    : undefined;
   const deps: ProcessDeps = {
     jobs: new PostgresJobRepository(pool),
     cache: kv.cache,
@@ -67,6 +72,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     verdict: verdictFromConfig(config, detector.manifest),
     extractors,
     metrics,
+    ...(sqs ? { notifier: new SqsNotifier(sqs, config.NOTIFICATIONS_QUEUE_URL!) } : {}),
   };
   return {
     deps,
@@ -74,6 +80,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     inference,
     async close() {
       await Promise.allSettled([detector.close(), extractors.close(), pool.end(), kv.close()]);
+      sqs?.destroy();
     },
   };
 }

@@ -1,4 +1,5 @@
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { BUNDLED_MANIFEST_PATH } from './bundling.ts';
 import {
   streamPublicUrl,
@@ -17,6 +18,42 @@ export interface EnvironmentRefs {
   storage: Pick<StorageAndQueue, 'bucket' | 'queue'>;
   data: Pick<Data, 'databaseSecret' | 'proxy' | 'redisUrl' | 'cacheAuthSecret' | 'idempotencyTable'>;
   jwtSecret: secretsmanager.ISecret;
+  /** Where job and stream events go, and the events socket's public address (notifications.ts). */
+  notifications?: { queue: Pick<sqs.IQueue, 'queueUrl'>; socketUrl: string };
+}
+
+function notificationsOf(refs: EnvironmentRefs): Record<string, string> {
+  return refs.notifications ? { NOTIFICATIONS_QUEUE_URL: refs.notifications.queue.queueUrl } : {};
+}
+
+/**
+ * The notification sender: Postgres (jobs, webhooks, deliveries) and the bucket (presigned manifest links in job
+ * views). No cache and no JWT key: it reads neither.
+ */
+export function senderEnvironment(
+  config: RealToneConfig,
+  { storage, data }: EnvironmentRefs,
+): Record<string, string> {
+  return {
+    UPLOAD_BUCKET: storage.bucket.bucketName,
+    DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
+    DATABASE_HOST: data.proxy.endpoint,
+    DATABASE_NAME,
+    DATABASE_SSL: 'require',
+    DATABASE_POOL_MAX: '2',
+    LOG_LEVEL: 'INFO',
+  };
+}
+
+/** The events socket's $connect: the ticket store (Valkey) only. */
+export function connectEnvironment({ data }: EnvironmentRefs): Record<string, string> {
+  return {
+    CACHE_DRIVER: 'redis',
+    REDIS_URL: data.redisUrl,
+    REDIS_AUTH_SECRET_ARN: data.cacheAuthSecret.secretArn,
+    REDIS_KEY_PREFIX: 'rt:',
+    LOG_LEVEL: 'INFO',
+  };
 }
 
 /** Container port of the streaming service (STREAM_PORT), the target group's port. */
@@ -64,6 +101,9 @@ export function apiEnvironment(config: RealToneConfig, refs: EnvironmentRefs): R
     DATABASE_POOL_MAX: '2',
     // The ticket route hands this address out; without a stream service the route is not deployed.
     ...(config.stream ? { STREAM_PUBLIC_URL: streamPublicUrl(config.stream) } : {}),
+    ...(refs.notifications
+      ? { EVENTS_PUBLIC_URL: refs.notifications.socketUrl, WEBHOOK_URL_POLICY: 'public' }
+      : {}),
   };
 }
 
@@ -79,6 +119,7 @@ export function workerEnvironment(config: RealToneConfig, refs: EnvironmentRefs)
     WORKER_DRAIN_SECONDS: String(config.workerDrainSeconds),
     DATABASE_POOL_MAX: config.detectorMode === 'cpu' ? '2' : '5',
     POWERTOOLS_SERVICE_NAME: 'realtone-worker',
+    ...notificationsOf(refs),
   };
 }
 
@@ -102,6 +143,7 @@ export function streamEnvironment(
     STREAM_MAX_SESSIONS: String(stream.maxSessionsPerTask),
     STREAM_DRAIN_SECONDS: String(stream.drainSeconds),
     POWERTOOLS_SERVICE_NAME: 'realtone-stream',
+    ...notificationsOf(refs),
     // Sessions and window latency: Prometheus inside the VPC, and EMF for the CloudWatch dashboard.
     METRICS_PORT: '9464',
     METRICS_HOST: '0.0.0.0',

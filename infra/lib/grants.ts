@@ -1,6 +1,9 @@
-import { Aws, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Data } from './data.ts';
 import { RESULT_PREFIX, UPLOAD_PREFIX, type StorageAndQueue } from './storage.ts';
@@ -159,4 +162,79 @@ export function parseS3Uri(uri: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
   if (!match) throw new Error(`not an s3:// URI: ${uri}`);
   return { bucket: match[1]!, prefix: match[2] ?? '' };
+}
+
+/** What the notification grants need (notifications.ts). */
+export interface NotificationTargets {
+  queue: sqs.IQueue;
+  connectionsTable: dynamodb.ITable;
+  socketStage: apigw.WebSocketStage;
+  senderRole: iam.IRole;
+  connectRole: iam.IRole;
+}
+
+/**
+ * Results reach clients: the worker and the stream service may only send to the notifications queue. The sender
+ * reads the database secret, presigns result manifests (s3:GetObject under results/), wakes itself for retries
+ * (sqs:SendMessage on its queue; its event source grants the receive side), finds and forgets connections in the
+ * table (Query, DeleteItem) and posts to them (execute-api:ManageConnections on the socket's stage). $connect reads
+ * the cache secret (tickets) and adds and removes connection rows (PutItem, DeleteItem), nothing else.
+ */
+export function grantNotifications(n: NotificationTargets, t: GrantTargets, senders: iam.IRole[]): void {
+  for (const role of senders) n.queue.grantSendMessages(role);
+  t.data.databaseSecret.grantRead(n.senderRole);
+  n.senderRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'PresignResultManifests',
+      actions: ['s3:GetObject'],
+      resources: [t.storage.resultObjectsArn()],
+    }),
+  );
+  n.queue.grantSendMessages(n.senderRole);
+  n.senderRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'FindConnections',
+      actions: ['dynamodb:Query'],
+      resources: [`${n.connectionsTable.tableArn}/index/by_user`],
+    }),
+  );
+  n.senderRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ForgetGoneConnections',
+      actions: ['dynamodb:DeleteItem'],
+      resources: [n.connectionsTable.tableArn],
+    }),
+  );
+  const connections = Stack.of(n.socketStage).formatArn({
+    service: 'execute-api',
+    resource: n.socketStage.api.apiId,
+    resourceName: `${n.socketStage.stageName}/POST/@connections/*`,
+  });
+  n.senderRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'PushToConnections',
+      actions: ['execute-api:ManageConnections'],
+      resources: [connections],
+    }),
+  );
+  t.data.cacheAuthSecret.grantRead(n.connectRole);
+  n.connectRole.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'RecordConnections',
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [n.connectionsTable.tableArn],
+    }),
+  );
+  const apiId = Stack.of(n.socketStage).getLogicalId(n.socketStage.api.node.defaultChild as CfnResource);
+  Validations.of(n.senderRole).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${n.socketStage.stageName}/POST/@connections/*]`,
+    reason:
+      'Connection ids are made by API Gateway per socket; the grant is limited to posting on this API’s stage.',
+  });
+  const bucketId = Stack.of(t.storage).getLogicalId(t.storage.bucket.node.defaultChild as s3.CfnBucket);
+  Validations.of(n.senderRole).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${RESULT_PREFIX}*]`,
+    reason:
+      'Job views carry a presigned GET of results/{userId}/{jobId}.json; the grant is limited to that prefix.',
+  });
 }

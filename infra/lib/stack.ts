@@ -20,10 +20,11 @@ import { FIXTURE_MODEL_MANIFEST, modelManifestPresent, type RealToneConfig } fro
 import { Data } from './data.ts';
 import { CpuDetector } from './detector-cpu.ts';
 import { GpuDetector } from './detector-gpu.ts';
-import { apiEnvironment, workerEnvironment } from './environment.ts';
-import { grantApi, grantWorker } from './grants.ts';
+import { apiEnvironment, connectEnvironment, senderEnvironment, workerEnvironment } from './environment.ts';
+import { grantApi, grantNotifications, grantWorker } from './grants.ts';
 import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
+import { Notifications } from './notifications.ts';
 import { AlarmTopic, METRICS_PORT, Observability } from './observability.ts';
 import { StorageAndQueue } from './storage.ts';
 import { addGrpc } from './grpc.ts';
@@ -62,6 +63,7 @@ export class RealToneStack extends Stack {
   readonly stream?: StreamService;
   /** The gRPC service behind its internal NLB (-c grpc=true). */
   readonly grpc?: GrpcService;
+  readonly notifications: Notifications;
   readonly migrateFunction: NodejsFunction;
   readonly jwtSecret: secretsmanager.Secret;
   readonly observability: Observability;
@@ -141,7 +143,19 @@ export class RealToneStack extends Stack {
     });
 
     const { data, storage } = this;
-    const refs = { storage, data, jwtSecret: this.jwtSecret };
+    const baseRefs = { storage, data, jwtSecret: this.jwtSecret };
+    this.notifications = new Notifications(this, 'Notifications', {
+      vpc,
+      subnets: appSubnets,
+      securityGroup: apiSg,
+      senderEnvironment: senderEnvironment(config, baseRefs),
+      connectEnvironment: connectEnvironment(baseRefs),
+      logRetention,
+    });
+    const refs = {
+      ...baseRefs,
+      notifications: { queue: this.notifications.queue, socketUrl: this.notifications.socketStage.url },
+    };
     this.apiEnvironment = apiEnvironment(config, refs);
     this.workerEnvironment = workerEnvironment(config, refs);
 
@@ -164,8 +178,12 @@ export class RealToneStack extends Stack {
       this.web = new WebApp(this, 'Web', {
         httpApi: this.api.httpApi,
         accessLogBucket: storage.accessLogBucket,
-        // The live page opens the streaming socket on its own origin (the CSP's connect-src).
-        connectSources: config.stream ? [`wss://${config.stream.domain}`] : undefined,
+        // The live page opens the streaming socket on its own origin, and job pages the events socket (the CSP's
+        // connect-src).
+        connectSources: [
+          ...(config.stream ? [`wss://${config.stream.domain}`] : []),
+          `wss://${this.notifications.socketApi.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`,
+        ],
       });
       // The app's pages POST uploads straight to the bucket.
       storage.bucket.addCorsRule({
@@ -247,6 +265,10 @@ export class RealToneStack extends Stack {
         alarmTopic: alarms.topic,
         logRetention,
       }).service;
+    grantNotifications(this.notifications, this, [
+      workerPrincipal,
+      ...(this.stream ? [this.stream.taskRole] : []),
+    ]);
 
     this.migrateFunction = addSchemaMigration(this, {
       data,
@@ -257,6 +279,7 @@ export class RealToneStack extends Stack {
       executeBefore: [
         ...this.api.functions,
         detectorTarget,
+        this.notifications.sender,
         ...(this.stream ? [this.stream.service] : []),
         ...(this.grpc ? [this.grpc.service] : []),
       ],

@@ -23,6 +23,9 @@ let browser: Browser;
 let verifier: ApiClient;
 const jobIds: Record<string, string> = {};
 const uploadRequests: string[] = [];
+/** Job states the page received over the events socket (docs/webhooks.md), and from its first GET of each job. */
+const pushed: { type: string; job?: { id: string; status: string } }[] = [];
+const firstRead = new Map<string, string>();
 
 const page = () => browser.page;
 const shot = (name: string) =>
@@ -37,6 +40,17 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   stack = await startStackProcess();
   browser = await launchChromium({ args: fakeMicrophone(path.join(ROOT, 'test/fixtures/e2e', WAV)) });
+  page().on('response', async (response) => {
+    const m = /\/v1\/jobs\/([0-9a-f-]{36})$/.exec(new URL(response.url()).pathname);
+    if (!m || response.request().method() !== 'GET' || firstRead.has(m[1]!)) return;
+    firstRead.set(m[1]!, 'pending');
+    const body = (await response.json().catch(() => ({}))) as { status?: string };
+    firstRead.set(m[1]!, body.status ?? 'unknown');
+  });
+  page().on('websocket', (ws) => {
+    if (!new URL(ws.url()).pathname.endsWith('/v1/events')) return;
+    ws.on('framereceived', (frame) => pushed.push(JSON.parse(String(frame.payload))));
+  });
   page().on('request', (request) => {
     if (request.url().endsWith('/v1/uploads')) uploadRequests.push(request.url());
   });
@@ -140,6 +154,12 @@ describe('the web app in Chromium', () => {
     jobIds[WAV] = await analyze(WAV);
     const job = await expectPageMatchesJob(jobIds[WAV]);
     expect(job.result.chunks).toHaveLength(3);
+    // Unless it had finished by the page's first read, the page followed the job through the events socket, which
+    // delivered it finished.
+    if (firstRead.get(jobIds[WAV]!) !== 'completed')
+      expect(
+        pushed.some((m) => m.type === 'job' && m.job?.id === jobIds[WAV] && m.job?.status === 'completed'),
+      ).toBe(true);
     // The file was decoded in the page, so the waveform is drawn, not only the chunk lane.
     const canvas = page().getByRole('img', { name: /^Waveform of/ });
     expect(await canvas.getAttribute('aria-label')).not.toContain('shown only for files uploaded');

@@ -89,9 +89,16 @@ describe('CPU detector', () => {
     expect(fn.Properties.Environment.Variables).not.toHaveProperty('JWT_SECRET_ARN');
   });
 
-  it('lets the function read uploads, write manifests and consume (not send to) the queue', () => {
+  it('lets the function read uploads, write manifests and consume (not send to) the jobs queue', () => {
     const statements = statementsOfRole(s.template, logicalId(s, s.stack.cpu!.role));
-    const actions = statements.flatMap(actionsOf);
+    // It sends job events to the notifications queue only (test/infra/notifications.test.ts).
+    const notifications = { 'Fn::GetAtt': [logicalId(s, s.stack.notifications.queue), 'Arn'] };
+    const actions = statements
+      .filter((st) => JSON.stringify(st.Resource) !== JSON.stringify(notifications))
+      .flatMap(actionsOf);
+    expect(
+      statements.filter((st) => actionsOf(st).includes('sqs:SendMessage')).map((st) => st.Resource),
+    ).toEqual([notifications]);
     expect(actions).toEqual(
       expect.arrayContaining([
         's3:GetObject',

@@ -167,7 +167,7 @@ describe('jobs queue', () => {
     expect(dlq.Properties).toMatchObject({ MessageRetentionPeriod: 1209600, SqsManagedSseEnabled: true });
   });
 
-  it('refuses non-TLS access to both queues', () => {
+  it('refuses non-TLS access to every queue (jobs and notifications, each with its dead-letter queue)', () => {
     const policies = s.template.findResources('AWS::SQS::QueuePolicy', {
       Properties: {
         PolicyDocument: {
@@ -177,7 +177,7 @@ describe('jobs queue', () => {
         },
       },
     });
-    expect(Object.keys(policies)).toHaveLength(2);
+    expect(Object.keys(policies)).toHaveLength(4);
   });
 });
 
@@ -230,10 +230,12 @@ describe('least privilege', () => {
     ]);
     expect(s3[0]!.Resource).toEqual(uploadsArn(logicalId(s, s.stack.storage.bucket)));
     expect(s3[1]!.Resource).toEqual(resultsArn(logicalId(s, s.stack.storage.bucket)));
-    // Fair scheduling sends a user's excess messages back to the end of the jobs queue, and nowhere else.
+    // Fair scheduling sends a user's excess messages back to the end of the jobs queue; job events go to the
+    // notifications queue; nowhere else.
     const send = statements.filter((st) => actionsOf(st).includes('sqs:SendMessage'));
     expect(send.map((st) => st.Resource)).toEqual([
       { 'Fn::GetAtt': [logicalId(s, s.stack.storage.queue), 'Arn'] },
+      { 'Fn::GetAtt': [logicalId(s, s.stack.notifications.queue), 'Arn'] },
     ]);
     const sqs = statements.find((st) => actionsOf(st).includes('sqs:ReceiveMessage'))!;
     expect(actionsOf(sqs)).toEqual(

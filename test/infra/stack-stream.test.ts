@@ -170,11 +170,14 @@ describe.each(['cpu', 'gpu'] as const)('streaming service, %s mode', (mode) => {
       ...plain,
       UPLOAD_BUCKET: 'realtone-uploads',
       JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/jobs',
+      NOTIFICATIONS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/notifications',
       REDIS_URL: 'rediss://:token@cache.internal:6379',
       DATABASE_URL: 'postgres://realtone:pw@proxy.internal:5432/realtone',
       JWT_SECRET: 'x'.repeat(64),
     });
     expect(config).toMatchObject({ STREAM_PORT: 8080, STREAM_MAX_SESSIONS: 200, CACHE_DRIVER: 'redis' });
+    // Finished streams are announced on the notifications queue (stream.completed webhooks, events sockets).
+    expect(env.NOTIFICATIONS_QUEUE_URL).toEqual({ Ref: logicalId(s, s.stack.notifications.queue) });
   });
 
   it('lets only the load balancer reach the task port', () => {
@@ -213,7 +216,11 @@ describe.each(['cpu', 'gpu'] as const)('streaming service, %s mode', (mode) => {
   it('lets the task read its three secrets and nothing else; the execution role pulls the image and logs', () => {
     const s = modes[mode];
     const stream = s.stack.stream!;
-    const task = statementsOfRole(s.template, logicalId(s, stream.taskRole));
+    // Besides sending to the notifications queue (test/infra/notifications.test.ts).
+    const notifications = { 'Fn::GetAtt': [logicalId(s, s.stack.notifications.queue), 'Arn'] };
+    const task = statementsOfRole(s.template, logicalId(s, stream.taskRole)).filter(
+      (st) => JSON.stringify(st.Resource) !== JSON.stringify(notifications),
+    );
     expect(task.flatMap(actionsOf).sort()).toEqual([
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
@@ -305,12 +312,16 @@ describe.each(['cpu', 'gpu'] as const)('streaming service, %s mode', (mode) => {
       );
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/stream/tickets' });
     s.template.hasOutput('StreamUrl', { Value: 'wss://stream.example.com/v1/stream' });
-    // The web app's page may open that socket (CSP connect-src), and only that one besides its own origin and S3.
+    // The web app's page may open that socket (CSP connect-src), and besides its own origin and S3 only the events
+    // socket (docs/webhooks.md).
     const [headers] = Object.values(s.template.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
     const csp = JSON.stringify(
       headers!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy,
     );
-    expect(csp).toMatch(/connect-src 'self' [^;]*wss:\/\/stream\.example\.com[;"]/);
+    expect(csp).toMatch(/connect-src 'self' [^;]*wss:\/\/stream\.example\.com[ ;"]/);
+    expect(csp).toContain(
+      ` wss://",{"Ref":"${logicalId(s, s.stack.notifications.socketApi)}"},".execute-api."`,
+    );
     s.template.hasOutput('StreamLoadBalancerDns', {
       Value: { 'Fn::GetAtt': [ids(s).alb, 'DNSName'] },
     });

@@ -285,6 +285,59 @@ describe('stream tickets', () => {
   });
 });
 
+describe('webhooks and the events socket', () => {
+  it('registers, lists, rotates, logs and deletes endpoints, per user', async () => {
+    const c = newClient();
+    await c.signUp();
+    const url = 'http://127.0.0.1:9/hook';
+    const created = await c.call('POST', '/v1/webhooks', {
+      url,
+      events: ['job.completed', 'stream.completed'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      url,
+      events: ['job.completed', 'stream.completed'],
+      failing: false,
+    });
+    expect(created.json.secret).toMatch(/^whsec_/);
+    const id = created.json.id;
+    const list = await c.call('GET', '/v1/webhooks');
+    expect(list.json.items).toHaveLength(1);
+    expect(list.json.items[0]).not.toHaveProperty('secret');
+    const rotated = await c.call('POST', `/v1/webhooks/${id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.json.secret).not.toBe(created.json.secret);
+    expect(Date.parse(rotated.json.previous_secret_expires_at) - Date.now()).toBeGreaterThan(23 * 3600_000);
+    const log = await c.call('GET', `/v1/webhooks/${id}/deliveries?limit=10`);
+    expect(log.json).toEqual({ items: [] });
+    expect((await c.call('GET', `/v1/webhooks/${id}/deliveries?limit=0`)).status).toBe(400);
+    const bad = await c.call('POST', '/v1/webhooks', {
+      url: 'http://192.168.1.10/x',
+      events: ['job.failed'],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.json.code).toBe('webhook_url_forbidden');
+    const stranger = newClient();
+    await stranger.signUp();
+    expect((await stranger.call('POST', `/v1/webhooks/${id}/rotate-secret`)).status).toBe(404);
+    expect((await stranger.call('GET', `/v1/webhooks/${id}/deliveries`)).status).toBe(404);
+    expect((await stranger.call('DELETE', `/v1/webhooks/${id}`)).status).toBe(404);
+    expect((await c.call('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
+    expect((await c.call('GET', '/v1/webhooks')).json.items).toEqual([]);
+    expect((await newClient().call('GET', '/v1/webhooks')).status).toBe(401);
+  });
+
+  it('issues a one-time events ticket with the socket URL on the API port', async () => {
+    const c = newClient();
+    await c.signUp();
+    const res = await c.call('POST', '/v1/events/tickets');
+    expect(res.status).toBe(201);
+    expect(res.json.url).toBe(`ws://${new URL(stack.api).host}/v1/events?ticket=${res.json.ticket}`);
+    expect((await newClient().call('POST', '/v1/events/tickets')).status).toBe(401);
+  });
+});
+
 describe('batches', () => {
   const item = (filename: string, size = wav.length, content_type = 'audio/wav') => ({
     filename,

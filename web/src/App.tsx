@@ -10,7 +10,8 @@ import { ModelCardPage } from './components/ModelCardPage';
 import { ModelNote } from './components/ModelNote';
 import { UploadPanel, type UploadState } from './components/UploadPanel';
 import { uploadForAnalysis } from './jobs/analyze';
-import { pollingUpdates, type JobUpdates } from './jobs/watch';
+import { eventUpdates } from './jobs/events';
+import type { JobUpdates } from './jobs/watch';
 import { decodePeaks, type Peaks } from './lib/peaks';
 import { problemMessage } from './lib/problems';
 import { navigate, parseRoute, usePath } from './lib/router';
@@ -77,7 +78,7 @@ function Signed({ api, models }: Boot) {
   const [peaks, setPeaks] = useState<Record<string, Peaks>>({});
   const [historyVersion, setHistoryVersion] = useState(0);
   const route = parseRoute(usePath());
-  const updates: JobUpdates = useMemo(() => pollingUpdates(api.client), [api]);
+  const updates: JobUpdates = useMemo(() => eventUpdates(api.client), [api]);
 
   useEffect(
     () =>

@@ -117,4 +117,62 @@ ALTER TABLE detection_jobs
 CREATE UNIQUE INDEX detection_jobs_batch_items ON detection_jobs (batch_id, batch_index) WHERE batch_id IS NOT NULL;
 `,
   },
+  {
+    version: 6,
+    name: 'webhooks_and_deliveries',
+    // Webhook endpoints of a user and every delivery to them (docs/webhooks.md). The secret signs deliveries, so it
+    // is kept (not hashed); a rotated one keeps signing until previous_secret_expires_at. A delivery is one message
+    // (its body fixed when it is added) to one endpoint: pending until a 2xx answer or 24 h of retries; the due
+    // index is what the sender sweeps, and locked_until keeps two senders off the same delivery. Each attempt is a
+    // row of webhook_attempts (GET /v1/webhooks/{id}/deliveries).
+    sql: `
+CREATE TABLE webhooks (
+  id uuid PRIMARY KEY,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  url text NOT NULL,
+  events text[] NOT NULL,
+  description text,
+  secret text NOT NULL,
+  previous_secret text,
+  previous_secret_expires_at timestamptz,
+  failing_since timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX webhooks_user ON webhooks (user_id, created_at);
+
+CREATE TABLE webhook_deliveries (
+  id uuid PRIMARY KEY,
+  message_id text NOT NULL UNIQUE,
+  webhook_id uuid NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  event text NOT NULL,
+  subject_id uuid NOT NULL,
+  payload text NOT NULL,
+  status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt_at timestamptz,
+  locked_until timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (webhook_id, event, subject_id)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+-- Finished deliveries are kept DELIVERY_RETENTION_DAYS for the delivery log, then pruned.
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (updated_at) WHERE status <> 'pending';
+
+CREATE TABLE webhook_attempts (
+  id bigserial PRIMARY KEY,
+  delivery_id uuid NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+  webhook_id uuid NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+  attempt integer NOT NULL,
+  status_code integer,
+  duration_ms integer NOT NULL,
+  error text,
+  response_prefix text,
+  next_retry_at timestamptz,
+  attempted_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX webhook_attempts_recent ON webhook_attempts (webhook_id, attempted_at DESC, id DESC);
+`,
+  },
 ];

@@ -13,6 +13,7 @@ import { isRealToneError } from '../../shared/errors.ts';
 import type { StatusCache } from '../../ports/cache.ts';
 import type { JobRecord, JobRepository } from '../../ports/jobs.ts';
 import { NO_METRICS, type Metrics } from '../../ports/metrics.ts';
+import type { Notifier } from '../../ports/notifications.ts';
 import type { ObjectStore } from '../../ports/storage.ts';
 import { analyzeAudio } from '../detection/analyze.ts';
 import type { ExtractorCatalog } from '../extractors/catalog.ts';
@@ -41,6 +42,8 @@ export interface ProcessDeps {
   extractors?: ExtractorCatalog;
   /** Stage latencies, outcomes, time spent queued (default: recorded nowhere). */
   metrics?: Metrics;
+  /** Told of every state the job reaches (events sockets, webhooks); default: nobody. */
+  notifier?: Notifier;
 }
 
 export type ProcessOutcome =
@@ -59,6 +62,10 @@ async function publish(deps: ProcessDeps, job: JobRecord): Promise<void> {
     .catch((error) =>
       log.warn('status cache write failed', { jobId: job.id, error: (error as Error).message }),
     );
+  // Progress reaches here at most once a second (onProgress below), so sockets get at most that too.
+  await deps.notifier
+    ?.send({ kind: 'job', job_id: job.id, user_id: job.userId, status: job.status })
+    .catch((error) => log.warn('notification not sent', { jobId: job.id, error: (error as Error).message }));
 }
 
 function manifestDeps(deps: ProcessDeps) {

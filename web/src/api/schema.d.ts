@@ -260,6 +260,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's webhook endpoints, oldest first, without their secrets */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint; the answer carries its signing secret, shown only here (docs/webhooks.md)
+         * @description Deliveries are POSTs of `{"type","timestamp","data":{"job":<GET /v1/jobs/{id} body>}}` signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`), retried on any non-2xx answer or a 10 s timeout for 24 h. In AWS the URL must be https and resolve to public addresses (400 webhook_url_forbidden, webhook_url_unresolvable); the local stack also allows http to loopback. At most WEBHOOK_MAX_PER_USER endpoints (409 webhook_limit_reached).
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete the endpoint and its pending deliveries (owner only; others get 404) */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret; the old and the new one both sign (space-separated signatures) for 24 h */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** The endpoint's recent delivery attempts, newest first: event, status code, duration, next retry */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time ticket for the events socket, which pushes the caller's job changes (docs/webhooks.md)
+         * @description Open `url` (it carries the ticket; valid once, TICKET_TTL_SECONDS). The socket sends `{"type":"ready"}`, then `{"type":"job","job":<GET /v1/jobs/{id} body>}` on every status change of the caller's jobs (progress at most once a second) and `{"type":"stream","job":…}` when one of the caller's streams ends.
+         */
+        post: operations["createEventsTicket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -630,6 +728,72 @@ export interface components {
         BatchList: {
             items: components["schemas"]["BatchSummary"][];
             next_cursor: string | null;
+        };
+        /** @enum {string} */
+        WebhookEvent: "job.completed" | "job.failed" | "stream.completed";
+        WebhookRequest: {
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            description?: string;
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            description: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** @description a delivery was given up on after 24 h of retries, and none has succeeded since */
+            failing: boolean;
+        };
+        WebhookCreated: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: components["schemas"]["WebhookEvent"][];
+            description: string | null;
+            /** Format: date-time */
+            created_at: string;
+            failing: boolean;
+            secret: string;
+        };
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+        };
+        WebhookSecret: {
+            /** Format: uuid */
+            id: string;
+            secret: string;
+            /** Format: date-time */
+            previous_secret_expires_at: string;
+        };
+        WebhookAttempt: {
+            /** Format: uuid */
+            delivery_id: string;
+            /** @description the webhook-id header, the same on every attempt */
+            message_id: string;
+            event: components["schemas"]["WebhookEvent"];
+            /**
+             * Format: uuid
+             * @description the job or stream
+             */
+            subject_id: string;
+            attempt: number;
+            /** @description null when no answer came */
+            status_code: number | null;
+            duration_ms: number;
+            /** @description why the attempt failed without a 2xx: timeout, redirect_not_followed, webhook_url_forbidden, a network error code */
+            error: string | null;
+            /** Format: date-time */
+            attempted_at: string;
+            /** @enum {string} */
+            delivery_status: "pending" | "delivered" | "failed";
+            /** Format: date-time */
+            next_retry_at: string | null;
+        };
+        WebhookAttemptList: {
+            items: components["schemas"]["WebhookAttempt"][];
         };
     };
     responses: {
@@ -1101,6 +1265,149 @@ export interface operations {
             };
             401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            401: components["responses"]["Problem"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookRequest"];
+            };
+        };
+        responses: {
+            /** @description the endpoint, with its secret */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCreated"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the new secret, shown only here */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecret"];
+                };
+            };
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description recent attempts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAttemptList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    createEventsTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description ticket issued */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocketTicket"];
+                };
+            };
+            401: components["responses"]["Problem"];
         };
     };
 }

@@ -5,8 +5,8 @@ import { problemMessage } from '../lib/problems';
 export const TERMINAL: readonly Job['status'][] = ['completed', 'failed'];
 
 /**
- * How a job's updates reach the page. Polling is the one every deployment has; the events socket (issue 25) will
- * be a second implementation of this type that falls back to polling, so the views do not change.
+ * How a job's updates reach the page. Polling is the one every deployment has; the events socket (events.ts) is
+ * the other, and falls back to polling, so the views do not change.
  */
 export type JobUpdates = (jobId: string, onUpdate: (job: Job) => void, signal: AbortSignal) => Promise<Job>;
 

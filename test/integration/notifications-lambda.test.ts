@@ -1,0 +1,217 @@
+/**
+ * The notification sender as AWS runs it (functions/notifications/lambda-handler.ts), invoked with SQS and
+ * schedule events: real Postgres (a schema of its own), the connections table on dynalite, an @connections
+ * stand-in and a webhook receiver on 127.0.0.1. A job event reaches the owner's socket and endpoint, signed; a
+ * message that names the wrong owner sends nothing; a malformed one is dropped, not retried forever; the schedule
+ * attempts due retries with the same webhook-id.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { DynamoConnections } from '../../functions/adapters/dynamo-connections.ts';
+import { PostgresJobRepository } from '../../functions/adapters/postgres/job-repository.ts';
+import { migrate } from '../../functions/adapters/postgres/migrations.ts';
+import { createPool } from '../../functions/adapters/postgres/pool.ts';
+import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
+import { PostgresWebhookRepository } from '../../functions/adapters/postgres/webhook-repository.ts';
+import { newSecret } from '../../functions/core/webhooks/signing.ts';
+import { startDynamo } from '../../functions/local/dynamo.ts';
+import { WebhookReceiver } from '../support/webhook-receiver.ts';
+
+const TABLE = 'realtone-connections';
+let schema: string;
+let pool: pg.Pool;
+let dynamo: Awaited<ReturnType<typeof startDynamo>>;
+let management: http.Server;
+let callbackUrl: string;
+const pushes: { connection: string; body: string }[] = [];
+const receivers: WebhookReceiver[] = [];
+
+beforeAll(async () => {
+  schema = `nl_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const url = new URL(inject('databaseUrl'));
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  pool = createPool({ url: url.toString(), max: 2, ssl: 'disable' });
+  await migrate(pool);
+  Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  dynamo = await startDynamo(0, 'us-east-1');
+  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
+  await client.send(
+    new CreateTableCommand({
+      TableName: TABLE,
+      AttributeDefinitions: [
+        { AttributeName: 'connection_id', AttributeType: 'S' },
+        { AttributeName: 'user_id', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'connection_id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'by_user',
+          KeySchema: [{ AttributeName: 'user_id', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expires_at'] },
+        },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  client.destroy();
+  management = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const connection = decodeURIComponent(/\/@connections\/([^/?]+)/.exec(req.url ?? '')?.[1] ?? '');
+      pushes.push({ connection, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => management.listen(0, '127.0.0.1', r));
+  callbackUrl = `http://127.0.0.1:${(management.address() as { port: number }).port}`;
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    UPLOAD_BUCKET: 'realtone-uploads',
+    DATABASE_URL: url.toString(),
+    CONNECTIONS_TABLE: TABLE,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    EVENTS_CALLBACK_URL: callbackUrl,
+    // The receiver is on 127.0.0.1; the `public` policy is covered by webhook-delivery.test.ts.
+    WEBHOOK_URL_POLICY: 'loopback',
+  });
+});
+
+afterAll(async () => {
+  await Promise.all(receivers.map((r) => r.stop()));
+  management?.close();
+  await dynamo?.stop();
+  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+  await pool.end();
+});
+
+async function failedJob() {
+  const users = new PostgresUserRepository(pool);
+  const jobs = new PostgresJobRepository(pool);
+  const user = await users.create({
+    id: randomUUID(),
+    email: `${randomUUID()}@example.com`,
+    passwordHash: 'x',
+  });
+  const id = randomUUID();
+  await jobs.create({
+    id,
+    userId: user.id,
+    filename: 'a.wav',
+    contentType: 'audio/wav',
+    declaredBytes: 100,
+    objectKey: `uploads/${user.id}/${id}/a.wav`,
+  });
+  await jobs.claim(id, 30, 3);
+  return { user, job: await jobs.fail(id, 'corrupt_audio', 'the data is not audio') };
+}
+
+const sqsEvent = (...bodies: string[]) => ({
+  Records: bodies.map((body, i) => ({ messageId: `m${i}`, body })),
+});
+
+describe('notification sender Lambda', () => {
+  it('pushes to the owner and posts a signed job.failed; drops malformed and misaddressed messages', async () => {
+    const { handler } = await import('../../functions/notifications/lambda-handler.ts');
+    const receiver = await new WebhookReceiver([500]).start();
+    receivers.push(receiver);
+    const { user, job } = await failedJob();
+    const other = await failedJob();
+    const webhooks = new PostgresWebhookRepository(pool);
+    const secret = newSecret();
+    receiver.secrets = [secret];
+    const hook = await webhooks.create({
+      id: randomUUID(),
+      userId: user.id,
+      url: receiver.url,
+      events: ['job.failed'],
+      description: null,
+      secret,
+    });
+    await pool.query(`UPDATE webhooks SET created_at = now() - interval '1 minute' WHERE id = $1`, [hook.id]);
+    const connections = new DynamoConnections(TABLE, { region: 'us-east-1', endpoint: dynamo.endpoint });
+    await connections.add('C1=', user.id);
+    await connections.add('C2=', other.user.id);
+
+    const result = await handler(
+      sqsEvent(
+        JSON.stringify({ kind: 'job', job_id: job.id, user_id: user.id, status: 'failed' }),
+        'not json',
+        // Another user's id with this job: the sender reads the job and finds the owner differs.
+        JSON.stringify({ kind: 'job', job_id: job.id, user_id: other.user.id, status: 'failed' }),
+      ) as never,
+    );
+    expect(result).toEqual({ batchItemFailures: [] });
+    expect(pushes.map((p) => p.connection)).toEqual(['C1=']);
+    const pushed = JSON.parse(pushes[0]!.body);
+    expect(pushed).toMatchObject({ type: 'job', job: { id: job.id, status: 'failed' } });
+    expect(pushed.job.error).toEqual({ code: 'corrupt_audio', message: 'the data is not audio' });
+    const [first] = await receiver.waitFor(1);
+    expect(first!.verified).toBe(true);
+    expect(first!.json).toMatchObject({ type: 'job.failed', data: { job: pushed.job } });
+
+    // The 500 left a retry pending; the schedule attempts it once due, with the same webhook-id.
+    await pool.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE webhook_id = $1`, [
+      hook.id,
+    ]);
+    await handler({ source: 'aws.events' });
+    const [, retry] = await receiver.waitFor(2);
+    expect(retry!.id).toBe(first!.id);
+    expect(retry!.verified).toBe(true);
+    const { rows } = await pool.query(
+      'SELECT status, attempts FROM webhook_deliveries WHERE webhook_id = $1',
+      [hook.id],
+    );
+    expect(rows).toEqual([{ status: 'delivered', attempts: 2 }]);
+  });
+
+  it('finds, after a local restart, finished jobs a subscribed endpoint never got', async () => {
+    const { unannouncedFinishedJobs } = await import('../../functions/local/recover.ts');
+    const webhooks = new PostgresWebhookRepository(pool);
+    const { user, job } = await failedJob();
+    const endpoint = (events: ('job.failed' | 'job.completed')[], minutesAgo: number) =>
+      webhooks
+        .create({
+          id: randomUUID(),
+          userId: user.id,
+          url: 'http://127.0.0.1:9/',
+          events,
+          description: null,
+          secret: newSecret(),
+        })
+        .then(async (w) => {
+          await pool.query(
+            `UPDATE webhooks SET created_at = now() - make_interval(mins => $2) WHERE id = $1`,
+            [w.id, minutesAgo],
+          );
+          return w;
+        });
+    await endpoint(['job.failed'], -5); // registered after the job finished
+    await endpoint(['job.completed'], 5); // not subscribed to job.failed
+    const mine = (rows: { job_id: string }[]) => rows.filter((r) => r.job_id === job.id);
+    expect(mine(await unannouncedFinishedJobs(pool))).toEqual([]);
+    const subscribed = await endpoint(['job.failed'], 5);
+    expect(mine(await unannouncedFinishedJobs(pool))).toEqual([
+      { job_id: job.id, user_id: user.id, status: 'failed', kind: 'file' },
+    ]);
+    await webhooks.enqueue([
+      {
+        id: randomUUID(),
+        messageId: `msg_${randomUUID()}`,
+        webhookId: subscribed.id,
+        userId: user.id,
+        event: 'job.failed',
+        subjectId: job.id,
+        payload: '{}',
+      },
+    ]);
+    expect(mine(await unannouncedFinishedJobs(pool))).toEqual([]);
+  });
+});
