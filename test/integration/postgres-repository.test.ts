@@ -142,4 +142,28 @@ describe('jobs', () => {
     ]);
     expect(rows[0].n).toBe(0);
   });
+
+  it('records a finished stream once, however often the write is retried', async () => {
+    const user = await users.create({
+      id: randomUUID(),
+      email: `${randomUUID()}@example.com`,
+      passwordHash: 'x',
+    });
+    const stream = {
+      id: randomUUID(),
+      userId: user.id,
+      name: 'live stream',
+      objectKey: `streams/${user.id}/x.wav`,
+      bytes: 32000,
+      startedAt: new Date(),
+      outcome: { code: 'too_short', message: 'the stream lasted 0.5 s' },
+    };
+    const first = await jobs.recordStream(stream);
+    const again = await jobs.recordStream(stream);
+    expect(again).toMatchObject({ id: first.id, status: 'failed', errorCode: 'too_short' });
+    const { rows } = await pool.query('SELECT count(*)::int AS n FROM detection_jobs WHERE user_id = $1', [
+      user.id,
+    ]);
+    expect(rows[0].n).toBe(1);
+  });
 });

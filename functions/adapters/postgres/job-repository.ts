@@ -230,7 +230,8 @@ export class PostgresJobRepository implements JobRepository {
     await this.pool.query(
       `WITH f AS (
          INSERT INTO audio_files (id, user_id, object_key, filename, content_type, declared_bytes, stored_bytes)
-         VALUES ($1, $2, $3, $4, 'audio/pcm', GREATEST($5, 1), $5) RETURNING id
+         VALUES ($1, $2, $3, $4, 'audio/pcm', GREATEST($5, 1), $5)
+         ON CONFLICT (id) DO NOTHING RETURNING id
        )
        INSERT INTO detection_jobs (id, user_id, audio_file_id, kind, status, attempts, chunks_done, chunks_total,
                                    result, error_code, error_message, model_name, model_version, timings,

@@ -22,6 +22,7 @@ import type { InferenceQueue } from '../pipeline/inference-queue.ts';
 import type { VerdictPolicy } from '../detection/verdict.ts';
 import { JobGoneError } from './errors.ts';
 import { writeJobManifest } from './job-manifest.ts';
+import { persist } from './persist.ts';
 import { recordOutcome, recordQueued, recordStage, timedDownload } from './job-telemetry.ts';
 import { parseUploadKey } from './object-key.ts';
 import { cacheTtl, toCached } from './view.ts';
@@ -104,23 +105,6 @@ async function finishFailed(
 }
 
 type ProcessOptions = { signal?: AbortSignal; heartbeat?: () => Promise<void> };
-
-/** How long the result writes of a finished analysis are retried before the job is given back. */
-const PERSIST_FOR_MS = 30_000;
-
-/** Retries `write` with back-off (0.25 s doubling to 4 s) for PERSIST_FOR_MS; a deleted job is not retried. */
-async function persist<T>(write: () => Promise<T>): Promise<T> {
-  const until = Date.now() + PERSIST_FOR_MS;
-  for (let wait = 250; ; wait = Math.min(4000, wait * 2)) {
-    try {
-      return await write();
-    } catch (error) {
-      if (error instanceof JobGoneError || Date.now() + wait > until) throw error;
-      log.warn('result write failed; retrying', { error: (error as Error).message, in_ms: wait });
-      await new Promise((r) => setTimeout(r, wait));
-    }
-  }
-}
 
 export async function processUpload(
   deps: ProcessDeps,

@@ -14,6 +14,7 @@ import type { FinishedStream, JobRecord } from '../../ports/jobs.ts';
 import type { Metrics } from '../../ports/metrics.ts';
 import { getLogger } from '../../shared/logger.ts';
 import { ranExtractors } from '../detection/analyze.ts';
+import { persist } from '../jobs/persist.ts';
 import { labelFor, type VerdictPolicy } from '../detection/verdict.ts';
 import type { ExtractorCatalog } from '../extractors/catalog.ts';
 import { resolveExtractors, type ExtractorName } from '../extractors/registry.ts';
@@ -233,16 +234,19 @@ export class LiveStream {
         ? new AudioError('too_short', `the stream lasted ${summary.duration_s} s; at least 1 s is needed`)
         : new AudioError('empty_audio', 'every window of the stream is silent; there is no speech to judge');
     try {
-      const job = await this.deps.recordStream({
-        id: this.id,
-        userId: this.userId,
-        name: this.start.name ?? 'live stream',
-        objectKey: `streams/${this.userId}/${this.id}.wav`,
-        bytes: this.pcm.bytes,
-        startedAt: this.startedAt,
-        extractors: this.extractors,
-        outcome: outcome instanceof AudioError ? { code: outcome.code, message: outcome.message } : outcome,
-      });
+      const record = this.deps.recordStream;
+      const job = await persist(() =>
+        record({
+          id: this.id,
+          userId: this.userId,
+          name: this.start.name ?? 'live stream',
+          objectKey: `streams/${this.userId}/${this.id}.wav`,
+          bytes: this.pcm.bytes,
+          startedAt: this.startedAt,
+          extractors: this.extractors,
+          outcome: outcome instanceof AudioError ? { code: outcome.code, message: outcome.message } : outcome,
+        }),
+      );
       await this.deps.onRecorded?.(job);
     } catch (error) {
       log.error('could not record the finished stream', {
