@@ -28,7 +28,9 @@ mkdir -p "$CACHE"
 APT_PKGS="python3-torch python3-torchaudio python3-onnx python3-numpy python3-scipy python3-soundfile \
 espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-italp16k festvox-itapc16k \
 festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj \
-festvox-suopuhe-mv festvox-hi-nsk festvox-mr-nsk sptk codec2 sox ffmpeg libopenblas0-openmp"
+festvox-suopuhe-mv festvox-hi-nsk festvox-mr-nsk festival-hi festival-mr sptk codec2 sox ffmpeg libopenblas0-openmp"
+# festival-hi and festival-mr are only Recommends of the Hindi and Marathi voices: without them (apt-get
+# --no-install-recommends) every Hindi and Marathi utterance fails with "could not open file hindi_phones.scm"
 # the added sources (CORPUS_ADDED=1) need the HTS engine and its dictionary (main); their contrib voices are
 # fetched by corpus.py itself through a private apt configuration
 if [ "${CORPUS_ADDED:-0}" = 1 ]; then APT_PKGS="$APT_PKGS open-jtalk open-jtalk-mecab-naist-jdic"; fi
