@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from added_engines import (copy_synth_griffinlim, copy_synth_phase_vocoder, splice_units, synth_flite_voice,
+from added_engines import (RESIDUAL_LPC_VOICES, copy_synth_griffinlim, copy_synth_phase_vocoder, splice_units, synth_flite_voice,
                            synth_open_jtalk, time_phrase)
 from common import SR, stable_hash
 
@@ -31,7 +31,7 @@ def festival_jobs(human_secs, synth_ratio, seed, pick_text, unit_style, tmp_root
         r = np.random.default_rng(stable_hash(seed, "festival-rlpc", voice))
         texts = [pick_text("en", r, unit_style(r))[:300] for _ in range(int(budget / 2.0) + 1)]
         voice_meta["festival/" + voice] = dict(engine="festival-rlpc", split=split, lang="en",
-                                               native_sr=RLPC_NATIVE_SR[voice], package="festvox-" + voice.split("_")[0])
+                                               native_sr=RLPC_NATIVE_SR[voice], package=RESIDUAL_LPC_VOICES[voice][0])
         jobs.append((voice, texts, os.path.join(tmp_root, "fest_" + voice)))
     return jobs
 
