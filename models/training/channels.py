@@ -49,8 +49,8 @@ def assign_native_channels(clips, seed):
 def u8_11k(x):
     """8-bit unsigned PCM at 11,025 Hz and back (as the drascula clips were stored)."""
     y = signal.resample_poly(x.astype(np.float64), 441, 640)
-    y = y / (np.abs(y).max() + 1e-9) * 0.95
-    y = np.round(y * 127.0) / 127.0
+    g = (np.abs(y).max() + 1e-9) / 0.95  # recorded near full scale, as game audio is; the level is restored after
+    y = np.round(y / g * 127.0) / 127.0 * g
     return signal.resample_poly(y, 640, 441)[: len(x)].astype(np.float32)
 
 
