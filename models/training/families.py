@@ -56,3 +56,21 @@ def families(rows):
     for r in rows:
         out[family_of(r)] = r["label"]
     return dict(sorted(out.items()))
+
+
+def channel_of(row):
+    """The native channel a clip carries (channels.py; '' when none), from its manifest augmentation field."""
+    for kv in row.get("augmentation", "").split(";"):
+        if kv.startswith("channel="):
+            return kv[len("channel="):]
+    return ""
+
+
+def leave_out_mask(rows, excluded):
+    """True for the rows a fold may train on: not of an excluded family, and (so that a channel cannot stand in
+    for the class) no synthetic clip carrying a native channel that no remaining human clip carries: leaving
+    out FOTAQ, the only human source with the 16 kbit/s MP3 channel, also leaves out the synthetic clips that
+    were given that channel to match it."""
+    keep = [family_of(r) not in excluded for r in rows]
+    human_channels = {channel_of(r) for r, k in zip(rows, keep) if k and r["label"] == "human"}
+    return [k and (r["label"] == "human" or channel_of(r) in human_channels or not channel_of(r)) for r, k in zip(rows, keep)]

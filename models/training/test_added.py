@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from added_engines import low_energy_cuts, splice_units  # noqa: E402
 from added_sources import drascula_speaker, fotaq_speaker, read_qtbl  # noqa: E402
 from channels import assign_native_channels, pitch_shift_ola, u8_11k  # noqa: E402
-from families import family_of  # noqa: E402
+from families import family_of, leave_out_mask  # noqa: E402
 
 SR = 16000
 
@@ -58,6 +58,14 @@ def test_families():
     check(family_of(row("synthetic", "flite", "flite", "flite/slt")) == "hts", "clustergen is statistical-parametric")
     check(family_of(row("synthetic", "festvox-rablpc16k", "festival-rlpc")) == "diphone", "residual-LPC is diphone")
     check(family_of(row("synthetic", "drascula", "splice")) == "splice", "splice")
+    rows = [dict(row("human", "flight-of-the-amazon-queen", "recording"), augmentation="level=-20;channel=mp3-16k-11k"),
+            dict(row("human", "drascula", "recording"), augmentation="level=-20;channel=u8-11k"),
+            dict(row("synthetic", "espeak-ng", "espeak-ng"), augmentation="level=-20;channel=mp3-16k-11k"),
+            dict(row("synthetic", "espeak-ng", "espeak-ng"), augmentation="level=-20;channel=u8-11k"),
+            dict(row("synthetic", "espeak-ng", "espeak-ng"), augmentation="level=-20")]
+    check(leave_out_mask(rows, set()) == [True] * 5, "nothing left out")
+    check(leave_out_mask(rows, {"fotaq"}) == [False, True, False, True, True], "FOTAQ out takes its channel with it")
+    check(leave_out_mask(rows, {"formant"}) == [True, True, False, False, False], "a synthetic family out")
 
 
 def test_splice_and_channels():

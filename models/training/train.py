@@ -24,7 +24,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, env_flag, loaded_blas, roc_eer, seed_everything, stable_hash, write_json  # noqa: E402
 from data import Split, eval_chunks, train_example  # noqa: E402
-from families import family_of  # noqa: E402
+from families import leave_out_mask  # noqa: E402
 from wavlm import WavLMSpoofDetector, count_parameters, small_config  # noqa: E402
 
 
@@ -160,8 +160,8 @@ def main():
     log("params %d, train clips %d (synthetic %d), val clips %d, bf16 autocast %s, BLAS %s (%s threads)" % (count_parameters(model), len(train), int(train.labels.sum()), len(val), bf16, blas, os.environ.get("OPENBLAS_NUM_THREADS")))
     # fixed balanced validation subset for model selection
     vr = np.random.default_rng(stable_hash(args.seed, "valsub"))
-    val_ok = np.array([family_of(r) not in excluded for r in val.rows], bool)
-    train_ok = np.array([family_of(r) not in excluded for r in train.rows], bool)
+    val_ok = np.array(leave_out_mask(val.rows, excluded), bool)
+    train_ok = np.array(leave_out_mask(train.rows, excluded), bool)
     if excluded:
         log("left out of training and selection: %s (%d train, %d val clips)" % (",".join(sorted(excluded)), int((~train_ok).sum()), int((~val_ok).sum())))
     vh = np.where((val.labels == 0) & val_ok)[0]
