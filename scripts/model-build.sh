@@ -31,9 +31,9 @@ festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festv
 festvox-suopuhe-mv festvox-hi-nsk festvox-mr-nsk festival-hi festival-mr sptk codec2 sox ffmpeg libopenblas0-openmp"
 # festival-hi and festival-mr are only Recommends of the Hindi and Marathi voices: without them (apt-get
 # --no-install-recommends) every Hindi and Marathi utterance fails with "could not open file hindi_phones.scm"
-# the added sources (CORPUS_ADDED=1) need the HTS engine and its dictionary (main); their contrib voices are
+# the added sources (CORPUS_ADDED=1) need the HTS engine and its dictionary, and praat (main); their contrib voices are
 # fetched by corpus.py itself through a private apt configuration
-if [ "${CORPUS_ADDED:-0}" = 1 ]; then APT_PKGS="$APT_PKGS open-jtalk open-jtalk-mecab-naist-jdic"; fi
+if [ "${CORPUS_ADDED:-0}" = 1 ]; then APT_PKGS="$APT_PKGS open-jtalk open-jtalk-mecab-naist-jdic praat"; fi
 missing=""
 for p in $APT_PKGS; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -10,14 +10,14 @@ import os
 
 import numpy as np
 
-from added_engines import (RESIDUAL_LPC_VOICES, copy_synth_griffinlim, copy_synth_phase_vocoder, splice_units, synth_flite_voice,
+from added_engines import (RESIDUAL_LPC_VOICES, copy_synth_griffinlim, copy_synth_phase_vocoder, copy_synth_praat, splice_units, synth_flite_voice,
                            synth_open_jtalk, time_phrase)
 from common import SR, stable_hash
 
 # family weights of the added engines (their share of each split's synthetic budget); corpus.py scales its own
 # weights by 1 - sum(ADDED_WEIGHTS) when the added sources are on
 ADDED_WEIGHTS = {"flite-unitsel": 0.05, "festival-rlpc": 0.07, "open-jtalk": 0.05, "griffin-lim": 0.06,
-                 "phase-vocoder": 0.04, "splice": 0.08}
+                 "phase-vocoder": 0.04, "psola": 0.03, "klattgrid": 0.03, "splice": 0.08}
 RLPC_SPLIT = {"rab_diphone_16k": "train", "rab_diphone_8k": "train", "don_diphone": "test"}
 RLPC_NATIVE_SR = {"rab_diphone_16k": 16000, "rab_diphone_8k": 8000, "don_diphone": 10000}
 
@@ -72,7 +72,7 @@ def synthesize_added(pool, human_units, split_of, spk_pkg, native_sr, human_secs
         log("open_jtalk: no Japanese text in the pool; skipped")
 
     # copy-synthesis (Griffin-Lim, phase vocoder) and cut-and-splice of human units: the speaker's split
-    for fam in ("griffin-lim", "phase-vocoder", "splice"):
+    for fam in ("griffin-lim", "phase-vocoder", "psola", "klattgrid", "splice"):
         t = time.time()
         jobs, keys = [], []
         for spk in sorted(human_units):
@@ -100,10 +100,14 @@ def synthesize_added(pool, human_units, split_of, spk_pkg, native_sr, human_secs
                 if fam == "griffin-lim":
                     jobs.append((x, int(r.choice([256, 512, 1024])), float(r.choice([0.25, 0.5])), int(r.choice([4, 8, 16, 32])),
                                  float(r.choice([0.0, 0.99])), stable_hash(seed, "gl", spk, j)))
-                else:
+                elif fam == "phase-vocoder":
                     jobs.append((x, int(r.choice([512, 1024])), float(r.choice([0.7, 0.8, 1.25, 1.4]))))
+                else:
+                    jobs.append((x, fam, float(r.choice([0.8, 0.9, 1.0, 1.12, 1.25])) if fam == "psola" else 1.0,
+                                 os.path.join(tmp_root, "pr%07d" % len(jobs))))
                 keys.append(key)
-        fn = {"griffin-lim": copy_synth_griffinlim, "phase-vocoder": copy_synth_phase_vocoder, "splice": splice_units}[fam]
+        fn = {"griffin-lim": copy_synth_griffinlim, "phase-vocoder": copy_synth_phase_vocoder, "psola": copy_synth_praat,
+              "klattgrid": copy_synth_praat, "splice": splice_units}[fam]
         got = 0
         for key, y in zip(keys, pool.imap(fn, jobs, chunksize=4)):
             for z in (y if fam == "splice" else ([y] if y is not None else [])):

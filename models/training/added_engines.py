@@ -5,8 +5,9 @@
   diphone          under models/.cache/src and loaded by path; their lexicon (festlex-oald) is non-free, so
                    festival/oald_from_cmu.scm stands in for it (CMU lexicon mapped to the MRPA phone set)
   HTS              open_jtalk with hts-voice-nitech-jp-atr503-m001 (Japanese, 48 kHz)
-  copy-synthesis   Griffin-Lim (torchaudio) from the magnitude spectrogram of a human clip, and a phase-vocoder
-                   time stretch there and back (torchaudio.functional.phase_vocoder)
+  copy-synthesis   Griffin-Lim (torchaudio) from the magnitude spectrogram of a human clip, a phase-vocoder
+                   time stretch there and back (torchaudio.functional.phase_vocoder), and Praat's PSOLA
+                   resynthesis (pitch x0.8-1.25) and KlattGrid formant resynthesis (praat/copy_synth.praat)
   cut-and-splice   pieces of one speaker's human recordings cut at low-energy frames and joined with short
                    crossfades, prosody left as it falls: what unit selection does, built from real speech
 
@@ -143,6 +144,30 @@ def copy_synth_phase_vocoder(job):
     if len(y) < SR // 4 or not np.isfinite(y).all() or np.abs(y).max() == 0:
         return None
     return y / (np.abs(y).max() + 1e-9) * 0.8
+
+
+PRAAT_SCRIPT = os.path.join(HERE, "praat", "copy_synth.praat")
+
+
+def copy_synth_praat(job):
+    """Praat copy-synthesis of a human clip: (audio, method 'psola' or 'klattgrid', pitch factor, tmp prefix)."""
+    x, method, shift, tmp = job
+    fin, fout = tmp + "_in.wav", tmp + "_out.wav"
+    try:
+        sf.write(fin, np.clip(x, -1, 1).astype(np.float32), SR, subtype="PCM_16")
+        subprocess.run(["praat", "--run", PRAAT_SCRIPT, fin, fout, "%.3f" % shift, method], check=True, timeout=120,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        y, sr = _load(fout)
+        y = _resample(y, sr)
+        if len(y) < SR // 4 or not np.isfinite(y).all() or np.abs(y).max() == 0:
+            return None
+        return y / (np.abs(y).max() + 1e-9) * 0.8
+    except Exception:
+        return None
+    finally:
+        for p in (fin, fout):
+            if os.path.exists(p):
+                os.remove(p)
 
 
 # ----------------------------------------------------------------------------------------------- cut-and-splice

@@ -23,7 +23,8 @@ import soundfile as sf  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus  # noqa: E402
-from added_engines import (copy_synth_griffinlim, copy_synth_phase_vocoder, splice_units, synth_flite_voice,  # noqa: E402
+from added_engines import (copy_synth_griffinlim, copy_synth_phase_vocoder, copy_synth_praat, splice_units,  # noqa: E402
+                           synth_flite_voice,
                            synth_open_jtalk, time_phrase)
 from added_sources import added_human_inventory, fetch_added  # noqa: E402
 from common import CACHE, MODEL_DIR, SR, roc_eer, sigmoid, stable_hash, write_json  # noqa: E402
@@ -32,7 +33,7 @@ from data import eval_chunks  # noqa: E402
 FAMILY = {"drascula": "drascula-en", "drascula-spanish": "drascula-es", "drascula-italian": "drascula-it",
           "flight-of-the-amazon-queen": "fotaq", "awb_time": "unit-selection", "rab_diphone_16k": "diphone",
           "rab_diphone_8k": "diphone", "don_diphone": "diphone", "open-jtalk": "hts", "griffin-lim": "copy-griffin-lim",
-          "phase-vocoder": "copy-phase-vocoder", "splice": "splice"}
+          "phase-vocoder": "copy-phase-vocoder", "psola": "copy-psola", "klattgrid": "copy-klattgrid", "splice": "splice"}
 
 
 def log(*a):
@@ -74,8 +75,11 @@ def main():
     ap.add_argument("--thresholds", default=os.path.join(MODEL_DIR, "model.json"))
     ap.add_argument("--per-source", type=int, default=40)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--only", default="", help="comma-separated engines to run (default: all); the human sources always run")
     ap.add_argument("--out", default=os.path.join(CACHE, "added-eval"))
     args = ap.parse_args()
+    only = {e for e in args.only.split(",") if e}
+    want = lambda name: not only or name in only  # noqa: E731
     seed = args.seed
     src = os.path.join(CACHE, "src")
     tmp = os.path.join(CACHE, "added-eval-tmp")
@@ -113,6 +117,8 @@ def main():
 
     # engines: clean utterances, joined per voice
     def run_engine(name, fn, jobs, group):
+        if not want(name):
+            return
         t = time.time()
         out = [res for res in pool.imap(fn, jobs, chunksize=2)]
         ok = []
@@ -135,7 +141,7 @@ def main():
     run_engine("awb_time", synth_flite_voice, [(time_phrase(int(r.integers(24)), int(r.integers(60))), "awb_time",
                                                 os.path.join(tmp, "a%d.wav" % i)) for i in range(n)], "awb_time")
     en = pool_txt["en"]
-    for voice in ("rab_diphone_16k", "rab_diphone_8k", "don_diphone"):
+    for voice in [v for v in ("rab_diphone_16k", "rab_diphone_8k", "don_diphone") if want(v)]:
         texts = [en[int(r.integers(len(en)))][:200] for _ in range(n)]
         t = time.time()
         res = corpus.synth_festival((voice, texts, os.path.join(tmp, "f_" + voice)))
@@ -157,6 +163,9 @@ def main():
     run_engine("griffin-lim", copy_synth_griffinlim, [(x, int(r.choice([256, 512, 1024])), 0.25, int(r.choice([8, 32, 64])),
                                                       0.99, stable_hash(seed, "gl", i)) for i, (_, x) in enumerate(sel)], "griffin-lim")
     run_engine("phase-vocoder", copy_synth_phase_vocoder, [(x, 1024, float(r.choice([0.7, 0.8, 1.25, 1.4]))) for _, x in sel], "phase-vocoder")
+    run_engine("psola", copy_synth_praat, [(x, "psola", float(r.choice([0.8, 0.9, 1.12, 1.25])), os.path.join(tmp, "p%d" % i))
+                                           for i, (_, x) in enumerate(sel)], "psola")
+    run_engine("klattgrid", copy_synth_praat, [(x, "klattgrid", 1.0, os.path.join(tmp, "k%d" % i)) for i, (_, x) in enumerate(sel)], "klattgrid")
     spk_units = defaultdict(list)
     for g, x in hu:
         spk_units[g].append(x)

@@ -805,7 +805,7 @@ def main():
         synthesize_added(pool, human_units, split_of, spk_pkg, native_sr, human_secs, SYNTH_RATIO, seed, pool_txt,
                          pick_text, unit_style, tmp_root, synth_units, voice_meta, log)
         for key in synth_units:
-            if voice_meta[key]["engine"] in ("griffin-lim", "phase-vocoder", "open-jtalk", "flite-unitsel", "festival-rlpc"):
+            if voice_meta[key]["engine"] in ("griffin-lim", "phase-vocoder", "psola", "klattgrid", "open-jtalk", "flite-unitsel", "festival-rlpc"):
                 synth_units[key] = [y for y in (trim(u) for u in synth_units[key]) if len(y) > 0.15 * SR]
 
     n_human = Counter(c["split"] for c in clips)

@@ -8,7 +8,8 @@ language:
                   rab, don) and flite's diphone voices (kal, kal16)
   unit-selection  flite awb_time (clunits)
   hts             statistical-parametric voices: flite's clustergen voices (awb, rms, slt) and open_jtalk's HTS voice
-  copy-sptk, copy-codec2, copy-griffin-lim, copy-phase-vocoder   vocoder copy-synthesis of human clips
+  copy-sptk, copy-codec2, copy-griffin-lim, copy-phase-vocoder, copy-psola, copy-klattgrid
+                  copy-synthesis of human clips (one family per method)
   splice          cut-and-splice unit concatenation of human clips
 """
 HUMAN_FAMILY = {
@@ -32,6 +33,8 @@ ENGINE_FAMILY = {
     "codec2": "copy-codec2",
     "griffin-lim": "copy-griffin-lim",
     "phase-vocoder": "copy-phase-vocoder",
+    "psola": "copy-psola",
+    "klattgrid": "copy-klattgrid",
     "splice": "splice",
 }
 FLITE_DIPHONE = {"flite/kal", "flite/kal16"}
