@@ -9,7 +9,8 @@
 #      BUILD_MINUTES (default 85), TRAIN_LR (peak learning rate, default 3e-4),
 #      TRAIN_BAND_BALANCE=1 (band-matched sampling of synthetic training clips, train.py),
 #      CORPUS_BAND_MATCH (default 1: synthetic bands filled to the human band quotas of each split, corpus.py;
-#      0: v4's corpus), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
+#      0: v4's corpus), CORPUS_ADDED=1 (also the sources added in Dec 2026: added_corpus.py; default 0, v5's corpus),
+#      CORPUS_PROCESSED_AUG (processed-voice channels, channels.py; default: CORPUS_ADDED), PYTHON (default /usr/bin/python3), SKIP_CORPUS=1 (reuse corpus),
 #      SKIP_BASE=1 (skip the base-size graph), REALTONE_NO_APT=1 (never apt-get install missing tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,7 +28,12 @@ mkdir -p "$CACHE"
 APT_PKGS="python3-torch python3-torchaudio python3-onnx python3-numpy python3-scipy python3-soundfile \
 espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-italp16k festvox-itapc16k \
 festvox-czech-dita festvox-czech-krb festvox-czech-machac festvox-czech-ph festvox-suopuhe-lj \
-festvox-suopuhe-mv festvox-hi-nsk festvox-mr-nsk sptk codec2 sox ffmpeg libopenblas0-openmp"
+festvox-suopuhe-mv festvox-hi-nsk festvox-mr-nsk festival-hi festival-mr sptk codec2 sox ffmpeg libopenblas0-openmp"
+# festival-hi and festival-mr are only Recommends of the Hindi and Marathi voices: without them (apt-get
+# --no-install-recommends) every Hindi and Marathi utterance fails with "could not open file hindi_phones.scm"
+# the added sources (CORPUS_ADDED=1) need the HTS engine and its dictionary, and praat (main); their contrib voices are
+# fetched by corpus.py itself through a private apt configuration
+if [ "${CORPUS_ADDED:-0}" = 1 ]; then APT_PKGS="$APT_PKGS open-jtalk open-jtalk-mecab-naist-jdic praat"; fi
 missing=""
 for p in $APT_PKGS; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

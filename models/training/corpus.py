@@ -36,7 +36,11 @@ import soundfile as sf
 from scipy import signal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from added_corpus import ADDED_WEIGHTS, festival_jobs, synthesize_added  # noqa: E402
+from added_engines import festival_setup_lines  # noqa: E402
+from added_sources import ADDED_HUMAN_PACKAGES, added_human_inventory, fetch_added  # noqa: E402
 from band_match import match_bands  # noqa: E402
+from channels import MP3_16K, assign_native_channels, processed_voice, u8_11k  # noqa: E402
 from common import CACHE, MODEL_DIR, SR, env_flag, stable_hash, write_json  # noqa: E402
 
 PACKAGES = [
@@ -280,10 +284,11 @@ def synth_festival(job):
     (seen with the Hindi and Marathi front ends) loses only that utterance: the batch resumes after it."""
     voice, texts, tmpdir = job
     os.makedirs(tmpdir, exist_ok=True)
+    setup = festival_setup_lines(voice, os.path.join(CACHE, "src"))
     enc = "iso-8859-2" if voice.startswith("czech") else ("iso-8859-1" if voice in ("lp_diphone", "pc_diphone", "suo_fi_lj_diphone", "hy_fi_mv_diphone") else "utf-8")
     start, crashes = 0, 0
     while start < len(texts) and crashes < 50:
-        lines = ["(voice_%s)" % voice]
+        lines = list(setup)
         for i in range(start, len(texts)):
             wav = os.path.join(tmpdir, "%05d.wav" % i)
             # unwind-protect: a text festival cannot handle skips that utterance instead of ending the batch
@@ -422,7 +427,8 @@ def band_limit(x, bw, rng):
 def augment(job):
     """Identical chain for both classes: speed/pitch, band limit, EQ, reverb-ish filter, level, noise.
     (Codecs are applied afterwards in batches.) Returns (audio, description dict)."""
-    x, seed, bw = job
+    x, seed, bw = job[:3]
+    processed = len(job) > 3 and job[3]
     rng = np.random.default_rng(seed)
     desc = {}
     x = x.astype(np.float64)
@@ -439,6 +445,8 @@ def augment(job):
         b, a = peaking_eq(fc, g, rng.uniform(0.5, 2.0))
         x = signal.lfilter(b, a, x)
         desc["eq"] = "%.0fHz%+.0fdB" % (fc, g)
+    if processed:  # compression, pitch shift, radio band (channels.py); no draws at all when off (v5's corpus)
+        x = processed_voice(x, rng, desc)
     if rng.random() < 0.2:
         rt = rng.uniform(0.1, 0.5)
         n = int(rt * SR)
@@ -554,20 +562,32 @@ def main():
                     help="1 (default; the committed corpus, since model v5): synthetic bands filled to the human "
                          "band quotas of the split (band_match.py); 0: drawn from the human bands and capped at the "
                          "native band (v4's corpus)")
+    ap.add_argument("--added-sources", type=int, choices=(0, 1), default=env_flag("CORPUS_ADDED", 0),
+                    help="1: also the sources added in Dec 2026 (drascula x3, flight-of-the-amazon-queen; flite awb_time, "
+                         "residual-LPC diphone voices, open_jtalk HTS, Griffin-Lim and phase-vocoder copy-synthesis, "
+                         "cut-and-splice; added_corpus.py); 0 (default): v5's corpus")
+    ap.add_argument("--processed-aug", type=int, choices=(0, 1), default=None,
+                    help="1: processed-voice channels and augmentation for both classes (channels.py); "
+                         "default: env CORPUS_PROCESSED_AUG, else the value of --added-sources")
     ap.add_argument("--out", default=os.path.join(CACHE, "corpus"))
     args = ap.parse_args()
+    if args.processed_aug is None:
+        args.processed_aug = env_flag("CORPUS_PROCESSED_AUG", args.added_sources)
     t0 = time.time()
     seed = args.seed
     rng = np.random.default_rng(seed)
     src = os.path.join(CACHE, "src")
     os.makedirs(src, exist_ok=True)
     versions = fetch(src)
+    if args.added_sources:
+        versions.update(fetch_added(CACHE, src))
     log("fetched/extracted %d packages in %.0fs" % (len(versions), time.time() - t0))
     tmp_root = tempfile.mkdtemp(prefix="corpus-", dir=CACHE)
     pool = Pool(args.workers)
 
     # ---------------- human units: inventory, per-speaker caps, speaker-disjoint split
-    units = human_inventory(src)
+    units = human_inventory(src) + (added_human_inventory(src, args.workers) if args.added_sources else [])
+    spk_lang = {u["speaker"]: u["lang"] for u in units}
     info_secs = []
     for u in units:
         try:
@@ -633,7 +653,7 @@ def main():
         pkg = spk_pkg[spk][0]
         nsr = int(np.median(native_sr[spk]))
         add_stretches(human_units[spk], dict(label="human", package=pkg, engine="recording", speaker=spk,
-                                             split=split_of[spk], native_sr=nsr, lang=spk.split("/")[-1]))
+                                             split=split_of[spk], native_sr=nsr, lang=spk_lang[spk] if pkg in ADDED_HUMAN_PACKAGES else spk.split("/")[-1]))
     human_secs = defaultdict(float)  # seconds of distinct human audio (first arrangement only): synthesis budgets
     for c in clips:
         if c["copy"] == 0:
@@ -645,6 +665,8 @@ def main():
     t2 = time.time()
     # budget in seconds of synthetic speech per split (≈ human), by family
     fam_w = {"espeak-ng": 0.32, "festival": 0.30, "flite": 0.08, "sptk-mlsa": 0.17, "codec2": 0.13}
+    if args.added_sources:  # the added engines take their share (added_corpus.ADDED_WEIGHTS) from the others
+        fam_w = {k: v * (1.0 - sum(ADDED_WEIGHTS.values())) for k, v in fam_w.items()}
     synth_units = defaultdict(list)  # voice key -> list of arrays
     voice_meta = {}
 
@@ -718,6 +740,8 @@ def main():
         key = "festival/" + voice
         voice_meta[key] = dict(engine="festival", split=split, lang=lang, native_sr=16000, package="festvox")
         fjobs.append((voice, texts, os.path.join(tmp_root, "fest_" + voice)))
+    if args.added_sources:
+        fjobs += festival_jobs(human_secs, SYNTH_RATIO, seed, pick_text, unit_style, tmp_root, voice_meta)
     for (voice, _, _), res in zip(fjobs, pool.imap(synth_festival, fjobs)):
         for rr in res:
             if rr is not None and len(rr[0]) > 0.15 * SR:
@@ -777,6 +801,12 @@ def main():
         if y is not None:
             synth_units[key].append(trim(y))
     log("codec2 copy-synthesis: %d units in %.0fs" % (len(c2jobs), time.time() - t6))
+    if args.added_sources:
+        synthesize_added(pool, human_units, split_of, spk_pkg, native_sr, human_secs, SYNTH_RATIO, seed, pool_txt,
+                         pick_text, unit_style, tmp_root, synth_units, voice_meta, log)
+        for key in synth_units:
+            if voice_meta[key]["engine"] in ("griffin-lim", "phase-vocoder", "psola", "klattgrid", "open-jtalk", "flite-unitsel", "festival-rlpc"):
+                synth_units[key] = [y for y in (trim(u) for u in synth_units[key]) if len(y) > 0.15 * SR]
 
     n_human = Counter(c["split"] for c in clips)
     for key in sorted(synth_units):
@@ -802,6 +832,20 @@ def main():
 
     # ---------------- identical processing chain for both classes
     t7 = time.time()
+    if args.processed_aug:
+        # native channels of the game sources (8-bit 11 kHz, 16 kbit/s MP3) given to synthetic clips at the human rate
+        shares = assign_native_channels(clips, seed)
+        log("native channels (share of human clips, given to synthetic clips alike): %s" % json.dumps(shares))
+        syn_u8 = [c for c in clips if c["label"] == "synthetic" and c["channel"] == "u8-11k"]
+        for c in syn_u8:
+            c["audio"] = u8_11k(c["audio"])
+        syn_mp3 = [i for i, c in enumerate(clips) if c["label"] == "synthetic" and c["channel"] == "mp3-16k-11k"]
+        mjobs = [("mp3-16k-11k", MP3_16K[0], MP3_16K[1], [clips[i]["audio"] for i in syn_mp3[a:a + 150]],
+                  os.path.join(tmp_root, "chan%04d" % a)) for a in range(0, len(syn_mp3), 150)]
+        for a, (outs, _) in zip(range(0, len(syn_mp3), 150), pool.imap(codec_group, mjobs)):
+            for i, y in zip(syn_mp3[a:a + 150], outs):
+                clips[i]["audio"] = y
+        log("channels: %d synthetic clips to 8-bit 11 kHz, %d to 16 kbit/s MP3" % (len(syn_u8), len(syn_mp3)))
     # bandwidth: human clips take min(native, random target); synthetic clips draw their bandwidth from the
     # empirical distribution of the human clips of the same split, so band-limiting is no class cue
     bw_choices = [8000, 8000, 8000, 6000, 5512, 4000, 3400]
@@ -837,10 +881,12 @@ def main():
             bws = Counter(c["bw"] for c in clips if c["split"] == split and c["label"] == lab)
             n = sum(bws.values())
             log("bands %s %s: %s" % (split, lab, ", ".join("%d %.1f%%" % (b, 100 * k / n) for b, k in sorted(bws.items()))))
-    aug_jobs = [(c["audio"], stable_hash(seed, "aug", i), c["bw"]) for i, c in enumerate(clips)]
+    aug_jobs = [(c["audio"], stable_hash(seed, "aug", i), c["bw"], args.processed_aug) for i, c in enumerate(clips)]
     for c, (y, desc) in zip(clips, pool.imap(augment, aug_jobs, chunksize=8)):
         c["audio"] = y
         c["aug"] = desc
+        if args.processed_aug and c.get("channel"):
+            desc["channel"] = c["channel"]
     log("augmentation (speed, band, eq, reverb, noise, level): %.0fs" % (time.time() - t7))
     t8 = time.time()
     names = [c[0] for c in CODECS]

@@ -24,6 +24,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, env_flag, loaded_blas, roc_eer, seed_everything, stable_hash, write_json  # noqa: E402
 from data import Split, eval_chunks, train_example  # noqa: E402
+from families import leave_out_mask  # noqa: E402
 from wavlm import WavLMSpoofDetector, count_parameters, small_config  # noqa: E402
 
 
@@ -140,7 +141,13 @@ def main():
                     help="1: draw synthetic training clips so their bandwidth distribution matches the human clips' (default 0: uniform)")
     ap.add_argument("--bf16", choices=["auto", "on", "off"], default=os.environ.get("TRAIN_BF16", "auto"),
                     help="bfloat16 autocast for matmuls and convolutions (auto: on when the CPU has native bf16)")
+    ap.add_argument("--exclude-families", default="",
+                    help="comma-separated source families (families.py) left out of training and of model selection: "
+                         "one fold of the leave-source-out evaluation (leave_source_out.py)")
     args = ap.parse_args()
+    excluded = {f for f in args.exclude_families.split(",") if f}
+    if excluded and args.band_balance:
+        raise SystemExit("--exclude-families and --band-balance 1 cannot be combined (weights are over all clips)")
     configure_torch(args.threads)
     bf16 = resolve_bf16(args.bf16)
     seed_everything(args.seed)
@@ -153,8 +160,12 @@ def main():
     log("params %d, train clips %d (synthetic %d), val clips %d, bf16 autocast %s, BLAS %s (%s threads)" % (count_parameters(model), len(train), int(train.labels.sum()), len(val), bf16, blas, os.environ.get("OPENBLAS_NUM_THREADS")))
     # fixed balanced validation subset for model selection
     vr = np.random.default_rng(stable_hash(args.seed, "valsub"))
-    vh = np.where(val.labels == 0)[0]
-    vs = np.where(val.labels == 1)[0]
+    val_ok = np.array(leave_out_mask(val.rows, excluded), bool)
+    train_ok = np.array(leave_out_mask(train.rows, excluded), bool)
+    if excluded:
+        log("left out of training and selection: %s (%d train, %d val clips)" % (",".join(sorted(excluded)), int((~train_ok).sum()), int((~val_ok).sum())))
+    vh = np.where((val.labels == 0) & val_ok)[0]
+    vs = np.where((val.labels == 1) & val_ok)[0]
     k = min(args.val_clips // 2 if args.val_clips > 0 else len(val), len(vh), len(vs))
     val_idx = np.concatenate([vr.choice(vh, k, replace=False), vr.choice(vs, k, replace=False)])
     opt = make_optimizer(model, args.lr)
@@ -173,7 +184,7 @@ def main():
     rng = np.random.default_rng(stable_hash(args.seed, "train"))
     # class-balanced batches: the training split holds more synthetic than human clips, so each batch takes
     # half of its examples from each class, walking a fresh permutation of that class when it is used up
-    by_class = [np.where(train.labels == c)[0] for c in (0, 1)]
+    by_class = [np.where((train.labels == c) & train_ok)[0] for c in (0, 1)]
     orders = [rng.permutation(ix) for ix in by_class]
     cursor = [0, 0]
     syn_p = band_matched_weights(train) if args.band_balance else None
@@ -280,7 +291,7 @@ def main():
     torch.save((ema if ema is not None else model).state_dict(), os.path.join(args.out, "last.pt"))
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, band_balance=args.band_balance, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
+        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, band_balance=args.band_balance, excluded_families=sorted(excluded), best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
         minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"), blas=blas, bf16=bf16, ema=args.ema))
     log("done: best val EER %.2f%% at step %d (%s weights), %.1f min" % (100 * best[0], best[1], best_kind, (time.time() - t0) / 60))
 

@@ -1,0 +1,79 @@
+"""Source families for leave-source-out evaluation (issue 28).
+
+A family is what a model must generalise *across*: each human package is one (the Asterisk packages are one
+family, because en_US and es_MX are the same speaker), and each synthesis method is one, whatever its voice or
+language:
+  formant         espeak-ng
+  diphone         festival's diphone voices (residual-LPC: kal, ked, Czech, Finnish, Italian, Hindi, Marathi,
+                  rab, don) and flite's diphone voices (kal, kal16)
+  unit-selection  flite awb_time (clunits)
+  hts             statistical-parametric voices: flite's clustergen voices (awb, rms, slt) and open_jtalk's HTS voice
+  copy-sptk, copy-codec2, copy-griffin-lim, copy-phase-vocoder, copy-psola, copy-klattgrid
+                  copy-synthesis of human clips (one family per method)
+  splice          cut-and-splice unit concatenation of human clips
+"""
+HUMAN_FAMILY = {
+    "tuxpaint-stamps-default": "tuxpaint",
+    "fillets-ng-data-cs": "fillets-cs",
+    "fillets-ng-data-nl": "fillets-nl",
+    "klettres-data": "klettres",
+    "ktuberling-data": "ktuberling",
+    "drascula": "drascula-en",
+    "drascula-spanish": "drascula-es",
+    "drascula-italian": "drascula-it",
+    "flight-of-the-amazon-queen": "fotaq",
+}
+ENGINE_FAMILY = {
+    "espeak-ng": "formant",
+    "festival": "diphone",
+    "festival-rlpc": "diphone",
+    "flite-unitsel": "unit-selection",
+    "open-jtalk": "hts",
+    "sptk-mlsa": "copy-sptk",
+    "codec2": "copy-codec2",
+    "griffin-lim": "copy-griffin-lim",
+    "phase-vocoder": "copy-phase-vocoder",
+    "psola": "copy-psola",
+    "klattgrid": "copy-klattgrid",
+    "splice": "splice",
+}
+FLITE_DIPHONE = {"flite/kal", "flite/kal16"}
+
+
+def family_of(row):
+    """Family of one manifest row (corpus.py's manifest.csv columns)."""
+    if row["label"] == "human":
+        pkg = row["source_package"]
+        if pkg.startswith("asterisk-core-sounds-"):
+            return "asterisk"
+        return HUMAN_FAMILY.get(pkg, pkg)
+    eng = row["engine"]
+    if eng == "flite":
+        return "diphone" if row["speaker_or_voice"] in FLITE_DIPHONE else "hts"
+    return ENGINE_FAMILY.get(eng, eng)
+
+
+def families(rows):
+    """{family: label} of the rows present."""
+    out = {}
+    for r in rows:
+        out[family_of(r)] = r["label"]
+    return dict(sorted(out.items()))
+
+
+def channel_of(row):
+    """The native channel a clip carries (channels.py; '' when none), from its manifest augmentation field."""
+    for kv in row.get("augmentation", "").split(";"):
+        if kv.startswith("channel="):
+            return kv[len("channel="):]
+    return ""
+
+
+def leave_out_mask(rows, excluded):
+    """True for the rows a fold may train on: not of an excluded family, and (so that a channel cannot stand in
+    for the class) no synthetic clip carrying a native channel that no remaining human clip carries: leaving
+    out FOTAQ, the only human source with the 16 kbit/s MP3 channel, also leaves out the synthetic clips that
+    were given that channel to match it."""
+    keep = [family_of(r) not in excluded for r in rows]
+    human_channels = {channel_of(r) for r, k in zip(rows, keep) if k and r["label"] == "human"}
+    return [k and (r["label"] == "human" or channel_of(r) in human_channels or not channel_of(r)) for r, k in zip(rows, keep)]
