@@ -33,7 +33,7 @@ mkdirSync(dbDir);
 const mounted = mount(dbDir, 160);
 if (!mounted) console.warn('disk-full: cannot mount a tmpfs here (needs root); scenario skipped');
 
-let stacks: StackProcess[] = [];
+const stacks: StackProcess[] = [];
 afterAll(async () => {
   for (const s of stacks) await s.stop('SIGKILL').catch(() => undefined);
   if (mounted) unmount(dbDir);
