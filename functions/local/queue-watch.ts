@@ -46,6 +46,10 @@ export function watchQueue(options: QueueWatchOptions): {
   let stopped = false;
   let tick: Promise<void> = Promise.resolve();
 
+  // Set from the moment the queue is found missing until the re-send has gone through: a replay that failed half
+  // way (S3 or Postgres away) is run again on the next tick, since the recreated queue no longer says so.
+  let replayPending = false;
+
   const check = async () => {
     try {
       await options.sqs.send(
@@ -60,9 +64,13 @@ export function watchQueue(options: QueueWatchOptions): {
         return;
       }
       down = false;
+      if (!replayPending) restarts++;
+      replayPending = true;
       await options.recreate();
+    }
+    if (replayPending) {
       const replayed = await options.replay((job) => held.set(job.jobId, job.objectKey));
-      restarts++;
+      replayPending = false;
       log.warn('SQS emulator restarted without its queues: recreated them and re-sent unfinished uploads', {
         replayed,
         held: held.size,
