@@ -72,14 +72,25 @@ describe('the embedded database runs out of disk', () => {
       expect(stack.output()).toContain(dbDir); // the embedded database, on the small file system
       const client = new ApiClient(stack.api);
       await client.signUp();
-      const slots = await uploadMany(client, speechWav(3 * 60), 4, 2);
+      const slots = await uploadMany(client, speechWav(3 * 60), 6, 2);
       const ids = slots.map((s) => s.job_id);
+      // The disk fills while the worker is at work: a job under way (or done), the rest still to run.
       for (const deadline = Date.now() + 90_000; ;) {
-        const job = (await client.call('GET', `/v1/jobs/${ids[0]}`)).json;
-        if (job.status === 'processing' && job.progress.chunks_done > 0) break;
-        if (Date.now() > deadline) throw new Error(`no job got under way: ${JSON.stringify(job)}`);
+        const jobs = await Promise.all(
+          ids.map(async (id) => (await client.call('GET', `/v1/jobs/${id}`)).json),
+        );
+        if (
+          jobs.some(
+            (j) => j.status === 'completed' || (j.status === 'processing' && j.progress.chunks_done > 0),
+          )
+        )
+          break;
+        if (Date.now() > deadline) throw new Error(`no job got under way: ${JSON.stringify(jobs)}`);
         await new Promise((r) => setTimeout(r, 100));
       }
+      const unfinishedAtFill = (
+        await Promise.all(ids.map(async (id) => (await client.call('GET', `/v1/jobs/${id}`)).json.status))
+      ).filter((s) => s !== 'completed').length;
 
       const filler = fill(dbDir);
       const filledAt = Date.now();
@@ -90,8 +101,16 @@ describe('the embedded database runs out of disk', () => {
         for (const res of [await client.call('POST', '/v1/uploads', newUpload)])
           answers.push({ status: res.status, type: res.headers.get('content-type'), body: res.text });
       const listWhileFull = await client.call('GET', '/v1/jobs');
-      await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - filledAt))));
+      // The disk stays full for at least 10 s, and until the worker too has had a write refused (at most 45 s).
+      const workerRefusals = () =>
+        stack
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('no disk space') && !l.includes('"request failed"')).length;
+      while (Date.now() - filledAt < 10_000 || (workerRefusals() === 0 && Date.now() - filledAt < 45_000))
+        await new Promise((r) => setTimeout(r, 250));
       expect(stack.child.exitCode).toBeNull(); // still running
+      const refusedWorkerWrites = workerRefusals();
       rmSync(filler);
       const fullS = (Date.now() - filledAt) / 1000;
 
@@ -108,6 +127,9 @@ describe('the embedded database runs out of disk', () => {
         expect(a.body).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
       }
       expect(listWhileFull.status).toBe(200); // reads go on
+    // Jobs were in flight when the disk filled, and the worker's own writes were refused too.
+    expect(unfinishedAtFill).toBeGreaterThan(0);
+    expect(refusedWorkerWrites).toBeGreaterThan(0);
 
       // Space is back: the jobs uploaded before the fill finish, each once, and uploads are taken again.
       const jobs = await waitForAll(client, ids, 180_000);
@@ -122,12 +144,6 @@ describe('the embedded database runs out of disk', () => {
       expect(await deadLetters(stack.output())).toBe(0);
       expect((await client.call('POST', '/v1/uploads', newUpload)).status).toBe(201);
 
-      // What the worker met meanwhile (its result and progress writes refused, then retried), for the figures.
-      const workerRefusals = stack
-        .output()
-        .split('\n')
-        .filter((l) => l.includes('no disk space') && !l.includes('"request failed"')).length;
-
       // Nothing was corrupted: the same data opens again, with every job as it was left.
       expect(await stack.stop('SIGTERM')).toBe(0);
       const again = await startStackProcess(env);
@@ -140,10 +156,11 @@ describe('the embedded database runs out of disk', () => {
         JSON.stringify({
           scenario: 'embedded-database-disk-full',
           jobs_before_fill: ids.length,
+          unfinished_at_fill: unfinishedAtFill,
           uploads_taken_while_full: answers.length - refused.length,
           uploads_refused_507: refused.length,
           full_s: fullS,
-          worker_writes_refused: workerRefusals,
+          worker_writes_refused: refusedWorkerWrites,
           all_completed_after_space_freed_s: settledS,
         }),
       );
