@@ -127,9 +127,9 @@ describe('the embedded database runs out of disk', () => {
         expect(a.body).not.toMatch(/\bat .*\.ts:\d+/); // no stack trace
       }
       expect(listWhileFull.status).toBe(200); // reads go on
-    // Jobs were in flight when the disk filled, and the worker's own writes were refused too.
-    expect(unfinishedAtFill).toBeGreaterThan(0);
-    expect(refusedWorkerWrites).toBeGreaterThan(0);
+      // Jobs were in flight when the disk filled, and the worker's own writes were refused too.
+      expect(unfinishedAtFill).toBeGreaterThan(0);
+      expect(refusedWorkerWrites).toBeGreaterThan(0);
 
       // Space is back: the jobs uploaded before the fill finish, each once, and uploads are taken again.
       const jobs = await waitForAll(client, ids, 180_000);
