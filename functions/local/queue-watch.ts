@@ -32,7 +32,7 @@ export interface QueueWatchOptions {
 }
 
 const queueMissing = (error: unknown) => {
-  const name = (error as { name?: string; Code?: string }).name ?? '';
+  const name = (error as { name?: string }).name ?? '';
   return /QueueDoesNotExist|NonExistentQueue/.test(name);
 };
 
