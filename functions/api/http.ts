@@ -38,6 +38,7 @@ const TITLES: Record<number, string> = {
   500: 'Internal Server Error',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+  507: 'Insufficient Storage',
 };
 
 /** Stable problem type URIs: one per error code (RFC 9457 §3.1.1). */

@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the local stack until SIGINT/SIGTERM, then drains the worker (no job left in `processing`)
- * and stops every endpoint. Configuration: PORT (API, default 3000), GRPC_PORT (gRPC, default 50052), DATABASE_URL and REDIS_URL (use real servers
- * instead of the embedded ones), MODEL_MANIFEST, and the limits documented in README.
+ * and stops every endpoint. Configuration: PORT (API, default 3000), GRPC_PORT (gRPC, default 50052), DATABASE_URL
+ * and REDIS_URL (use real servers instead of the embedded ones), LOCAL_SQS_ENDPOINT (an SQS emulator run
+ * separately), MODEL_MANIFEST, and the limits documented in README.
  */
 import { getLogger } from '../shared/logger.ts';
 import { startLocalStack } from './stack.ts';
@@ -31,11 +32,25 @@ function queueWorker(): boolean {
   return raw === 'on';
 }
 
+/** LOCAL_SQS_ENDPOINT: an SQS emulator already running (http URL); unset, the stack runs fauxqs in-process. */
+function sqsEndpoint(): string | undefined {
+  const raw = process.env.LOCAL_SQS_ENDPOINT;
+  if (!raw) return undefined;
+  if (!/^https?:\/\/[^/\s]+\/?$/.test(raw)) {
+    process.stderr.write(
+      `LOCAL_SQS_ENDPOINT must be an http(s) URL such as http://127.0.0.1:4566 (got "${raw}")\n`,
+    );
+    process.exit(2);
+  }
+  return raw.replace(/\/$/, '');
+}
+
 try {
   const stack = await startLocalStack({
     port: port('PORT', 3000),
     s3Port: port('S3_PORT', 4568),
     sqsPort: port('SQS_PORT', 4566),
+    sqsEndpoint: sqsEndpoint(),
     dynamoPort: port('DYNAMODB_PORT', 4567),
     pgPort: port('PGLITE_PORT', 5433),
     grpcPort: port('GRPC_PORT', 50052),

@@ -8,34 +8,45 @@
  * opened by one process only, the one whose worker held them. They are expired at once, so a crashed stack's jobs
  * restart in the seconds it takes to start, not after the lease. A shared DATABASE_URL may have live workers
  * elsewhere, so there the leases run out on their own (at most WORKER_VISIBILITY_TIMEOUT_SECONDS − 5).
+ *
+ * When the emulator alone restarts (queue-watch.ts), the workers live on: a job under a live lease is not re-sent
+ * but returned as `held`, for the watch to re-send if its worker gives it back or dies before finishing it.
+ * Finished and deleted jobs are never re-sent (and a stray message for one is ignored by the claim anyway).
  */
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type pg from 'pg';
 import type { S3ToSqsBridge } from './bridge.ts';
+
+export interface HeldJob {
+  jobId: string;
+  objectKey: string;
+}
 
 export async function replayUnfinishedUploads(
   pool: pg.Pool,
   s3: S3Client,
   bucket: string,
   bridge: S3ToSqsBridge,
-  options: { leasesAreDead?: boolean } = {},
+  options: { leasesAreDead?: boolean; holdLive?: (job: HeldJob) => void } = {},
 ): Promise<number> {
   if (options.leasesAreDead)
     await pool.query(
       `UPDATE detection_jobs SET lease_expires_at = now() WHERE status = 'processing' AND lease_expires_at > now()`,
     );
-  const { rows } = await pool.query<{ object_key: string; delay: number }>(
-    `SELECT f.object_key, GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.lease_expires_at - now()))))::int + 1 AS delay
+  const { rows } = await pool.query<{ id: string; object_key: string; delay: number; live: boolean }>(
+    `SELECT j.id, f.object_key,
+            GREATEST(0, CEIL(EXTRACT(EPOCH FROM (j.lease_expires_at - now()))))::int + 1 AS delay,
+            (j.status = 'processing' AND j.lease_expires_at > now()) AS live
        FROM detection_jobs j JOIN audio_files f ON f.id = j.audio_file_id
       WHERE j.status IN ('awaiting_upload', 'queued', 'processing')`,
   );
   let replayed = 0;
   for (const row of rows) {
-    const head = await s3
-      .send(new HeadObjectCommand({ Bucket: bucket, Key: row.object_key }))
-      .catch(() => undefined);
-    if (!head) continue; // never uploaded: nothing to process
-    await bridge.send(row.object_key, head.ContentLength ?? 0, 'ObjectCreated:Post', row.delay ?? 0);
+    if (row.live && options.holdLive) {
+      options.holdLive({ jobId: row.id, objectKey: row.object_key });
+      continue;
+    }
+    if (!(await sendFor(s3, bucket, bridge, row.object_key, row.delay ?? 0))) continue;
     replayed++;
   }
   return replayed;
@@ -61,4 +72,18 @@ export async function unannouncedFinishedJobs(
     [hours],
   );
   return rows;
+}
+
+/** Re-sends the S3 notification of one stored upload; false when the object is not there (never uploaded). */
+export async function sendFor(
+  s3: S3Client,
+  bucket: string,
+  bridge: S3ToSqsBridge,
+  key: string,
+  delaySeconds = 0,
+): Promise<boolean> {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+  if (!head) return false;
+  await bridge.send(key, head.ContentLength ?? 0, 'ObjectCreated:Post', delaySeconds);
+  return true;
 }

@@ -19,7 +19,8 @@ import { S3ToSqsBridge } from './bridge.ts';
 import { startDynamo } from './dynamo.ts';
 import { createHttpHandler, type LambdaHandler } from './http-adapter.ts';
 import { startDatabase } from './postgres.ts';
-import { replayUnfinishedUploads, unannouncedFinishedJobs } from './recover.ts';
+import { watchQueue } from './queue-watch.ts';
+import { replayUnfinishedUploads, sendFor, unannouncedFinishedJobs } from './recover.ts';
 import { startS3 } from './s3.ts';
 import { startSqs } from './sqs.ts';
 import { createWebStatic } from './web-static.ts';
@@ -29,6 +30,8 @@ export interface LocalStackOptions {
   port?: number;
   s3Port?: number;
   sqsPort?: number;
+  /** An SQS emulator already running (LOCAL_SQS_ENDPOINT) instead of the in-process fauxqs. */
+  sqsEndpoint?: string;
   dynamoPort?: number;
   pgPort?: number;
   /** gRPC port (GRPC_PORT, default 50052; 0 = any free port), always on 127.0.0.1. */
@@ -130,6 +133,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const visibility = Number(options.env?.WORKER_VISIBILITY_TIMEOUT_SECONDS ?? 30);
     const sqs = await startSqs({
       port: options.sqsPort ?? 4566,
+      endpoint: options.sqsEndpoint,
       client: (endpoint) => createSqsClient({ region: REGION, endpoint }),
       visibilityTimeoutSeconds: visibility,
       maxReceiveCount: Number(options.env?.SQS_MAX_RECEIVE_COUNT ?? process.env.SQS_MAX_RECEIVE_COUNT ?? 5),
@@ -154,6 +158,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       leasesAreDead: db.embedded,
     });
     if (replayed) log.info('re-sent S3 events for unfinished uploads', { count: replayed });
+    // The emulator may restart on its own and come back empty: recreate the queues and re-send what was lost.
+    const watch = watchQueue({
+      sqs: sqsClient,
+      queueUrl: sqs.jobsQueueUrl,
+      pool: adminPool,
+      intervalMs: 2000,
+      recreate: sqs.recreate,
+      replay: (hold) =>
+        replayUnfinishedUploads(adminPool, s3Client, LOCAL_BUCKET, bridge, { holdLive: hold }),
+      resend: (key) => sendFor(s3Client, LOCAL_BUCKET, bridge, key),
+    });
+    stops.push(watch.stop);
     const dynamo = await startDynamo(options.dynamoPort ?? 4567, REGION);
     stops.push(dynamo.stop);
 

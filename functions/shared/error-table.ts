@@ -92,6 +92,7 @@ export const ERROR_TABLE: Readonly<Record<string, TransportCodes>> = {
   shutting_down: row(503, UNAVAILABLE, W.goingAway),
   cache_unavailable: row(503, UNAVAILABLE, W.tryAgainLater),
   database_unavailable: row(503, UNAVAILABLE, W.tryAgainLater),
+  storage_full: row(507, RESOURCE_EXHAUSTED, W.tryAgainLater),
   cancelled: row(499, GRPC.CANCELLED, W.goingAway),
   // Streaming protocol
   bad_start: row(400, INVALID_ARGUMENT, W.unsupportedData),

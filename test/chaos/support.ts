@@ -85,7 +85,11 @@ export const judged = (job: JobView) =>
 export async function deadLetters(output: string): Promise<number> {
   const m = /dlq (http:\/\/\S+?)\)/.exec(output);
   if (!m) throw new Error(`no dead-letter queue URL in the stack output:\n${output}`);
-  const url = m[1]!;
+  return queueDepth(output, m[1]!);
+}
+
+/** Messages in a queue of the stack's SQS endpoint, visible or in flight. */
+export async function queueDepth(output: string, url: string): Promise<number> {
   const endpoint = /^ {2}sqs\s+(http:\/\/\S+)/m.exec(output)![1]!;
   const { SQSClient, GetQueueAttributesCommand } = await import('@aws-sdk/client-sqs');
   const sqs = new SQSClient({
@@ -174,12 +178,20 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts test/chaos/pglite-server.ts on `dataDir` and `port`; resolves once it listens. */
-export async function startPglite(dataDir: string, port: number): Promise<ChildProcess> {
+export const startPglite = (dataDir: string, port: number) =>
+  startServerScript('test/chaos/pglite-server.ts', { DATA_DIR: dataDir, PORT: String(port) });
+
+/** Starts test/chaos/sqs-server.ts (fauxqs) on `port`; resolves once it listens. */
+export const startSqsServer = (port: number) =>
+  startServerScript('test/chaos/sqs-server.ts', { PORT: String(port) });
+
+/** Runs a server script of the suite in its own process; resolves once it prints `ready`. */
+async function startServerScript(script: string, env: Record<string, string>): Promise<ChildProcess> {
   const { spawn } = await import('node:child_process');
   const { ROOT } = await import('../support/local-stack-process.ts');
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/chaos/pglite-server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port) },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -188,7 +200,7 @@ export async function startPglite(dataDir: string, port: number): Promise<ChildP
       out += d.toString();
       if (out.includes('ready')) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`PGlite server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
   return child;
 }

@@ -6,7 +6,12 @@ import net from 'node:net';
 import pg from 'pg';
 import { httpStatusFor } from '../../functions/shared/error-table.ts';
 import { describe, expect, inject, it } from 'vitest';
-import { createPool, DatabaseUnavailableError } from '../../functions/adapters/postgres/pool.ts';
+import {
+  asUnavailable,
+  createPool,
+  DatabaseUnavailableError,
+  StorageFullError,
+} from '../../functions/adapters/postgres/pool.ts';
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -36,5 +41,19 @@ describe('Postgres pool errors', () => {
     await pool.end();
     expect(error).toBeInstanceOf(pg.DatabaseError);
     expect((error as pg.DatabaseError).code).toBe('42601');
+  });
+
+  it('turns a full disk (SQLSTATE 53100) into storage_full (507, retry after 30 s, a message for the caller)', () => {
+    const full = Object.assign(
+      new pg.DatabaseError('could not extend file "base/5/16385": No space left on device', 0, 'error'),
+      {
+        code: '53100',
+      },
+    );
+    const error = asUnavailable(full);
+    expect(error).toBeInstanceOf(StorageFullError);
+    expect(error).toMatchObject({ code: 'storage_full', retryAfterSeconds: 30, expose: true });
+    expect(httpStatusFor('storage_full')).toBe(507);
+    expect((error as Error).cause).toBe(full);
   });
 });

@@ -7,16 +7,33 @@ export class DatabaseUnavailableError extends RealToneError {
   readonly retryAfterSeconds = 5;
 }
 
+/**
+ * The database's disk is full (SQLSTATE 53100, disk_full: PostgreSQL and the embedded PGlite raise it when a file
+ * cannot grow). Nothing was written; reads still work, and writes succeed again once space is freed. The API
+ * answers 507 with a message that says so (it reveals nothing about the system), the worker retries.
+ */
+export class StorageFullError extends RealToneError {
+  readonly code = 'storage_full';
+  readonly retryAfterSeconds = 30;
+  override get expose(): boolean {
+    return true;
+  }
+}
+
 /** SQLSTATE classes of a server that is going away or cannot take the session (08: connection, 57P0x: shutdown). */
 const UNAVAILABLE_STATES = /^(08|57P0[123]|53300)/;
 
 /**
- * A SQL error (a DatabaseError with a SQLSTATE) is the query's own problem and stays as it is, except the states
- * above; anything else pg raises (refused or reset connections, "connection terminated", connect timeouts) means the
- * server could not be reached.
+ * A SQL error (a DatabaseError with a SQLSTATE) is the query's own problem and stays as it is, except a full disk
+ * and the states above; anything else pg raises (refused or reset connections, "connection terminated", connect
+ * timeouts) means the server could not be reached.
  */
 export function asUnavailable(error: unknown): unknown {
   if (error instanceof RealToneError) return error;
+  if (error instanceof pg.DatabaseError && error.code === '53100')
+    return new StorageFullError('the database has no disk space left; try again once space is freed', {
+      cause: error,
+    });
   if (error instanceof pg.DatabaseError && !UNAVAILABLE_STATES.test(error.code ?? '')) return error;
   return new DatabaseUnavailableError('the database cannot be reached', { cause: error });
 }

@@ -41,6 +41,7 @@ describe('the error table', () => {
     expect(transport('overloaded')).toEqual([503, GRPC.UNAVAILABLE, WS_CLOSE.tryAgainLater]);
     expect(transport('frame_too_large')).toEqual([413, GRPC.INVALID_ARGUMENT, WS_CLOSE.tooBig]);
     expect(transport('shutting_down')).toEqual([503, GRPC.UNAVAILABLE, WS_CLOSE.goingAway]);
+    expect(transport('storage_full')).toEqual([507, GRPC.RESOURCE_EXHAUSTED, WS_CLOSE.tryAgainLater]);
     expect(transport('unauthorized')).toEqual([401, GRPC.UNAUTHENTICATED, WS_CLOSE.policy]);
     // Anything unknown is an internal error everywhere; so is a name inherited from Object.prototype.
     expect(transport('no_such_code')).toEqual([500, GRPC.INTERNAL, WS_CLOSE.internal]);
