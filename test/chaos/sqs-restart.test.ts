@@ -78,8 +78,9 @@ describe('SQS emulator restart', () => {
     const restart = /"message":"SQS emulator restarted[^\n]*/.exec(stack.output())?.[0] ?? '';
     expect(await counter(metrics, 'realtone_windows_total')).toBe(jobs.reduce((n, j) => n + judged(j), 0));
     expect(await counter(metrics, 'realtone_jobs_total', 'outcome="completed"')).toBe(ids.length);
-    // The long job was still running when the queue came back: it was followed, not re-sent, and ran once.
-    expect(Number(/"held":(\d+)/.exec(restart)?.[1])).toBeGreaterThanOrEqual(1);
+    // Whether the long job is still running when the queue comes back depends on the machine's speed (an idle one
+    // finishes it while the emulator is down), so which jobs were followed rather than re-sent is not asserted
+    // here: test/integration/queue-watch.test.ts pins that down. Here every job ran exactly once (above).
     // The watch saw the restart once and put the queues back; re-sent messages are all consumed.
     expect(restart).toMatch(/"replayed":\d+/);
     const queue = /\(queue (http:\/\/\S+?),/.exec(stack.output())![1]!;
