@@ -8,20 +8,20 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoConnections } from '../../functions/adapters/dynamo-connections.ts';
 import { PostgresJobRepository } from '../../functions/adapters/postgres/job-repository.ts';
 import { migrate } from '../../functions/adapters/postgres/migrations.ts';
-import { createPool } from '../../functions/adapters/postgres/pool.ts';
 import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { PostgresWebhookRepository } from '../../functions/adapters/postgres/webhook-repository.ts';
 import { newSecret } from '../../functions/core/webhooks/signing.ts';
 import { startDynamo } from '../../functions/local/dynamo.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
 
 const TABLE = 'realtone-connections';
-let schema: string;
+let schema: TestSchema;
 let pool: pg.Pool;
 let dynamo: Awaited<ReturnType<typeof startDynamo>>;
 let management: http.Server;
@@ -30,14 +30,8 @@ const pushes: { connection: string; body: string }[] = [];
 const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
-  schema = `nl_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(inject('databaseUrl'));
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  pool = createPool({ url: url.toString(), max: 2, ssl: 'disable' });
+  schema = await createTestSchema(inject('databaseUrl'), 'nl', 2);
+  pool = schema.pool;
   await migrate(pool);
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
   dynamo = await startDynamo(0, 'us-east-1');
@@ -75,7 +69,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     UPLOAD_BUCKET: 'realtone-uploads',
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: schema.url,
     CONNECTIONS_TABLE: TABLE,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     EVENTS_CALLBACK_URL: callbackUrl,
@@ -88,8 +82,7 @@ afterAll(async () => {
   await Promise.all(receivers.map((r) => r.stop()));
   management?.close();
   await dynamo?.stop();
-  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-  await pool.end();
+  await schema.drop();
 });
 
 async function failedJob() {

@@ -1,36 +1,29 @@
 /** The Postgres adapters against the real server on 127.0.0.1 (this run's database). */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../functions/adapters/postgres/migrations.ts';
 import { MIGRATIONS } from '../../functions/adapters/postgres/schema.ts';
-import { createPool } from '../../functions/adapters/postgres/pool.ts';
 import { PostgresJobRepository } from '../../functions/adapters/postgres/job-repository.ts';
 import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { EmailTakenError } from '../../functions/core/auth/errors.ts';
+import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
 
 let pool: pg.Pool;
 let jobs: PostgresJobRepository;
 let users: PostgresUserRepository;
-let schema: string;
+let schema: TestSchema;
 
 beforeAll(async () => {
   // A schema of its own inside this run's database, so other test files' migrations do not interfere.
-  schema = `repo_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(inject('databaseUrl'));
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  pool = createPool({ url: url.toString(), max: 12, ssl: 'disable' });
+  schema = await createTestSchema(inject('databaseUrl'), 'repo', 12);
+  pool = schema.pool;
   jobs = new PostgresJobRepository(pool);
   users = new PostgresUserRepository(pool);
 });
 
 afterAll(async () => {
-  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-  await pool.end();
+  await schema.drop();
 });
 
 async function newJob() {

@@ -11,10 +11,9 @@ import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../functions/adapters/postgres/migrations.ts';
-import { createPool } from '../../functions/adapters/postgres/pool.ts';
 import { PostgresJobRepository } from '../../functions/adapters/postgres/job-repository.ts';
 import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { S3ToSqsBridge } from '../../functions/local/bridge.ts';
@@ -23,31 +22,25 @@ import { replayUnfinishedUploads, sendFor } from '../../functions/local/recover.
 import { startS3 } from '../../functions/local/s3.ts';
 import { startSqs, type LocalQueues } from '../../functions/local/sqs.ts';
 import { parseS3Message } from '../../functions/worker/s3-event.ts';
+import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
 
 const BUCKET = 'realtone-uploads';
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 let pool: pg.Pool;
-let schema: string;
+let schema: TestSchema;
 let dir: string;
 const stops: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  schema = `watch_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(inject('databaseUrl'));
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  pool = createPool({ url: url.toString(), max: 4, ssl: 'disable' });
+  schema = await createTestSchema(inject('databaseUrl'), 'watch', 4);
+  pool = schema.pool;
   await migrate(pool);
   dir = await mkdtemp(path.join(os.tmpdir(), 'realtone-watch-'));
 });
 
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
-  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-  await pool.end();
+  await schema.drop();
   await rm(dir, { recursive: true, force: true });
 });
 

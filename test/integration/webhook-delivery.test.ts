@@ -6,10 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../functions/adapters/postgres/migrations.ts';
-import { createPool } from '../../functions/adapters/postgres/pool.ts';
 import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { PostgresWebhookRepository } from '../../functions/adapters/postgres/webhook-repository.ts';
 import { HttpWebhookTransport } from '../../functions/adapters/webhook-transport.ts';
@@ -19,23 +18,18 @@ import type { UrlPolicy } from '../../functions/core/webhooks/url-guard.ts';
 import type { Notification } from '../../functions/ports/notifications.ts';
 import type { WebhookTransport } from '../../functions/ports/webhooks.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
+import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
 
 let pool: pg.Pool;
-let schema: string;
+let schema: TestSchema;
 let repo: PostgresWebhookRepository;
 let users: PostgresUserRepository;
 const receivers: WebhookReceiver[] = [];
 const nudges: [Notification, number | undefined][] = [];
 
 beforeAll(async () => {
-  schema = `wh_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: inject('databaseUrl') });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const url = new URL(inject('databaseUrl'));
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  pool = createPool({ url: url.toString(), max: 4, ssl: 'disable' });
+  schema = await createTestSchema(inject('databaseUrl'), 'wh', 4);
+  pool = schema.pool;
   await migrate(pool);
   repo = new PostgresWebhookRepository(pool);
   users = new PostgresUserRepository(pool);
@@ -43,8 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.stop()));
-  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
-  await pool.end();
+  await schema.drop();
 });
 
 function deps(policy: UrlPolicy, extra: Partial<DeliveryDeps> = {}): DeliveryDeps {
