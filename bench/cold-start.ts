@@ -2,6 +2,10 @@
  * Cold start of the API functions, measured locally: every route's Lambda bundle built with the stack's own esbuild
  * settings (infra/lib/bundling.ts) and its size; then, for a few routes, fresh Node processes that load the bundle
  * and serve one API Gateway request, timed from the process's start (module load, configuration, first request).
+ * The processes get the environment a Lambda has (AWS_LAMBDA_FUNCTION_NAME set: metrics go out as EMF). Routes:
+ * `health` (nothing but the configuration), `models-get` (the model manifest from disk), `openapi-get`, and
+ * `jobs-get`, an authenticated poll of a real job: token verified, Redis and Postgres connected and read (its own
+ * schema and key prefix on the local Postgres and Redis, dropped afterwards; skipped, saying why, without them).
  * Alternating rounds (BENCH_RUNS, default 10); medians; `uptime`. Prints JSON. Target: under 300 ms in all.
  * Lambda's own start (its sandbox, the runtime's bootstrap) comes on top and cannot be measured here.
  *
@@ -16,17 +20,31 @@ import * as esbuild from 'esbuild';
 import { ROUTES } from '../functions/api/routes.ts';
 import { bundlingOptions } from '../infra/lib/bundling.ts';
 import { ROOT } from '../test/support/local-stack-process.ts';
+import { coldStartFixture, type ColdStartFixture } from './cold-start-fixture.ts';
 import { median } from './warm-analysis.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const TARGET_MS = 300;
-/** Routes started cold: no dependency, the model manifest from disk, and the Postgres pool created. */
-const COLD = ['health', 'models-get', 'openapi-get'];
+interface Request {
+  rawPath: string;
+  routeKey: string;
+  headers?: Record<string, string>;
+  pathParameters?: Record<string, string>;
+}
+const get = (rawPath: string): Request => ({ rawPath, routeKey: `GET ${rawPath}` });
+/** Routes started cold, and their request (jobs-get's comes from the fixture). */
+const REQUESTS: Record<string, Request> = {
+  health: get('/v1/health'),
+  'models-get': get('/v1/models'),
+  'openapi-get': get('/v1/openapi.json'),
+};
+const JWT_SECRET = 'bench-secret-bench-secret-bench-secret';
 
 const loadBefore = execFileSync('uptime').toString().trim();
 const out = mkdtempSync(path.join(tmpdir(), 'realtone-cold-'));
 const options = bundlingOptions();
 const sizes: Record<string, number> = {};
+let fixture: ColdStartFixture | undefined;
 try {
   for (const route of ROUTES) {
     const outfile = path.join(out, route.handler, 'index.mjs');
@@ -55,17 +73,39 @@ try {
     JOBS_QUEUE_URL: 'http://127.0.0.1:9/000000000000/jobs',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
+    JWT_SECRET,
     IDEMPOTENCY_TABLE: 'realtone-bench',
     MODEL_MANIFEST: path.join(ROOT, 'models/realtone-wavlm-small/model.json'),
     LOG_LEVEL: 'ERROR',
+    // Set by the Lambda runtime; the handlers then write EMF and never load the Prometheus client.
+    AWS_LAMBDA_FUNCTION_NAME: 'realtone-bench',
   };
-  const runOnce = (handler: string) =>
-    new Promise<Record<string, number>>((resolve, reject) => {
+  const routeEnv: Record<string, Record<string, string>> = {};
+  let skipped: Record<string, string> = {};
+  try {
+    fixture = await coldStartFixture({
+      databaseUrl: env.DATABASE_URL,
+      redisUrl: env.REDIS_URL,
+      jwtSecret: JWT_SECRET,
+    });
+    REQUESTS['jobs-get'] = fixture.event;
+    routeEnv['jobs-get'] = fixture.env;
+  } catch (error) {
+    skipped = { 'jobs-get': `no Postgres or Redis: ${(error as Error).message}` };
+  }
+  const COLD = Object.keys(REQUESTS);
+  const runOnce = async (handler: string) => {
+    await fixture?.reset();
+    return new Promise<Record<string, number>>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        [path.join(ROOT, 'bench/cold-start-child.mjs'), path.join(out, handler, 'index.mjs'), handler],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+        [
+          path.join(ROOT, 'bench/cold-start-child.mjs'),
+          path.join(out, handler, 'index.mjs'),
+          handler,
+          JSON.stringify(REQUESTS[handler]),
+        ],
+        { env: { ...env, ...routeEnv[handler] }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let stdout = '';
       let stderr = '';
@@ -74,10 +114,15 @@ try {
       child.on('exit', (code) => {
         const line = stdout.trim().split('\n').at(-1) ?? '';
         if (code !== 0 || !line.startsWith('{'))
-          reject(new Error(`${handler}: exit ${code} ${stderr.slice(-600)}`));
-        else resolve(JSON.parse(line) as Record<string, number>);
+          return reject(new Error(`${handler}: exit ${code} ${stderr.slice(-600)}`));
+        const timing = JSON.parse(line) as Record<string, number>;
+        // A cold start that ends in an error is no measurement of the route.
+        if (timing.status !== 200)
+          reject(new Error(`${handler}: status ${timing.status} ${stdout.slice(-600)}`));
+        else resolve(timing);
       });
     });
+  };
   const runs: Record<string, Record<string, number>[]> = Object.fromEntries(COLD.map((h) => [h, []]));
   for (const h of COLD) await runOnce(h); // page cache
   for (let r = 0; r < RUNS; r++)
@@ -114,8 +159,11 @@ try {
         bench: 'cold-start',
         runs: RUNS,
         target_ms: TARGET_MS,
+        node: process.version,
         lambda_bundle_bytes: sizes,
+        lambda_bundle_bytes_range: [Math.min(...Object.values(sizes)), Math.max(...Object.values(sizes))],
         cold_start_median: cold,
+        ...(Object.keys(skipped).length ? { skipped } : {}),
         meets_target: Object.values(cold).every((c) => c.total_ms < TARGET_MS),
         entry_bundles: {
           dir: path.relative(ROOT, entryDir),
@@ -130,4 +178,5 @@ try {
   );
 } finally {
   rmSync(out, { recursive: true, force: true });
+  await fixture?.drop();
 }
