@@ -8,9 +8,11 @@
  * schema and key prefix on the local Postgres and Redis, dropped afterwards; skipped, saying why, without them).
  * Alternating rounds (BENCH_RUNS, default 10); medians; `uptime`. Prints JSON. Target: under 300 ms in all.
  * Lambda's own start (its sandbox, the runtime's bootstrap) comes on top and cannot be measured here.
+ * Then the detector container's start to ready (bench/container-start.ts), BENCH_CONTAINER_RUNS (5) alternating
+ * starts of the worker and the streaming service, and the entry-point bundles' sizes (.local/bundles, rebuilt
+ * first where a source changed).
  *
  *   npm run bench:cold-start
- * The entry-point bundles of the CLI and containers (.local/bundles) are listed with their sizes too.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -21,9 +23,12 @@ import { ROUTES } from '../functions/api/routes.ts';
 import { lambdaBuildOptions } from '../infra/lib/bundling.ts';
 import { ROOT } from '../test/support/local-stack-process.ts';
 import { coldStartFixture, type ColdStartFixture } from './cold-start-fixture.ts';
+import { startToReady } from './container-start.ts';
 import { median } from './warm-analysis.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
+/** Starts of each detector container entry (they load the model: about a second each). */
+const CONTAINER_RUNS = Number(process.env.BENCH_CONTAINER_RUNS ?? 5);
 const TARGET_MS = 300;
 interface Request {
   rawPath: string;
@@ -84,7 +89,7 @@ try {
     AWS_LAMBDA_FUNCTION_NAME: 'realtone-bench',
   };
   const routeEnv: Record<string, Record<string, string>> = {};
-  let skipped: Record<string, string> = {};
+  const skipped: Record<string, string> = {};
   try {
     fixture = await coldStartFixture({
       databaseUrl: env.DATABASE_URL,
@@ -94,7 +99,7 @@ try {
     REQUESTS['jobs-get'] = fixture.event;
     routeEnv['jobs-get'] = fixture.env;
   } catch (error) {
-    skipped = { 'jobs-get': `no Postgres or Redis: ${(error as Error).message}` };
+    skipped['jobs-get'] = `no Postgres or Redis: ${(error as Error).message}`;
   }
   const COLD = Object.keys(REQUESTS);
   const runOnce = async (handler: string) => {
@@ -146,6 +151,8 @@ try {
       ];
     }),
   );
+  // The entry-point bundles as the image builds them, rebuilt first where a source changed.
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts/bundle.mjs'), '--if-stale'], { stdio: 'inherit' });
   const stamp = JSON.parse(readFileSync(path.join(ROOT, '.local/bundles/stamp.json'), 'utf8')) as {
     dir: string;
     entries: string[];
@@ -154,6 +161,24 @@ try {
   const entrySizes = Object.fromEntries(
     stamp.entries.map((e) => [`${e}.mjs`, statSync(path.join(entryDir, `${e}.mjs`)).size]),
   );
+  const containers: Record<string, { median_ms: number; runs_ms: number[] }> = {};
+  if (fixture) {
+    const { AWS_LAMBDA_FUNCTION_NAME: _lambda, ...containerEnv } = env;
+    const entries = ['container', 'stream'];
+    const runsMs: Record<string, number[]> = { container: [], stream: [] };
+    for (let r = 0; r < CONTAINER_RUNS; r++)
+      for (const e of r % 2 ? [...entries].reverse() : entries)
+        runsMs[e]!.push(
+          await startToReady(entryDir, e, {
+            ...containerEnv,
+            ...fixture.env,
+            SQS_ENDPOINT: 'http://127.0.0.1:9',
+            S3_ENDPOINT: 'http://127.0.0.1:9',
+          }),
+        );
+    for (const e of entries)
+      containers[e] = { median_ms: Math.round(median(runsMs[e]!)), runs_ms: runsMs[e]! };
+  } else skipped.containers = 'no Postgres or Redis';
   const chunkBytes = readdirSync(entryDir)
     .filter((f) => f.endsWith('.mjs'))
     .reduce((n, f) => n + statSync(path.join(entryDir, f)).size, 0);
@@ -170,6 +195,7 @@ try {
         cold_start_median: cold,
         ...(Object.keys(skipped).length ? { skipped } : {}),
         meets_target: Object.values(cold).every((c) => c.total_ms < TARGET_MS),
+        container_start_to_ready: containers,
         entry_bundles: {
           dir: path.relative(ROOT, entryDir),
           entry_bytes: entrySizes,
