@@ -1,9 +1,10 @@
 /**
- * Builds adapters from typed configuration. The local stack and AWS differ only in endpoints and in the cache
- * driver; the code paths are the same.
+ * Builds the key-value adapters from typed configuration. The local stack and AWS differ only in endpoints and in
+ * the cache driver; the code paths are the same. The other adapters' factories sit in their own modules
+ * (poolFromConfig in postgres/pool.ts, objectStoreFromConfig in s3-object-store.ts, messageSourceFromConfig in
+ * sqs-message-source.ts), so a Lambda bundle that needs only the cache does not load pg or the AWS SDK.
  */
 import { CatchUpStatusCache } from './catch-up-cache.ts';
-import type pg from 'pg';
 import type { ConfigOf } from '../shared/config.ts';
 import type { StatusCache } from '../ports/cache.ts';
 import type { RateLimiter } from '../ports/rate-limit.ts';
@@ -11,13 +12,10 @@ import type { TicketStore } from '../ports/tickets.ts';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 import { MemoryStatusCache } from './memory-status-cache.ts';
 import { MemoryTicketStore } from './memory-ticket-store.ts';
-import { createPool } from './postgres/pool.ts';
 import { RedisConnection } from './redis-connection.ts';
 import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import { RedisStatusCache } from './redis-status-cache.ts';
 import { RedisTicketStore } from './redis-ticket-store.ts';
-import { S3ObjectStore, createS3Client } from './s3-object-store.ts';
-import { SqsMessageSource, createSqsClient } from './sqs-message-source.ts';
 
 let memory: { cache: MemoryStatusCache; limiter: MemoryRateLimiter; tickets: MemoryTicketStore } | undefined;
 
@@ -46,22 +44,4 @@ export function keyValueFromConfig(c: ConfigOf<'cache'>): {
     tickets: new RedisTicketStore(redis, c.REDIS_KEY_PREFIX),
     close: () => redis.close(),
   };
-}
-
-export function poolFromConfig(c: ConfigOf<'database'>): pg.Pool {
-  return createPool({ url: c.DATABASE_URL, max: c.DATABASE_POOL_MAX, ssl: c.DATABASE_SSL });
-}
-
-export function objectStoreFromConfig(c: ConfigOf<'aws' | 'storage'>): S3ObjectStore {
-  return new S3ObjectStore(
-    createS3Client({ region: c.AWS_REGION, endpoint: c.S3_ENDPOINT }),
-    c.UPLOAD_BUCKET,
-  );
-}
-
-export function messageSourceFromConfig(c: ConfigOf<'aws' | 'queue'>): SqsMessageSource {
-  return new SqsMessageSource(
-    createSqsClient({ region: c.AWS_REGION, endpoint: c.SQS_ENDPOINT }),
-    c.JOBS_QUEUE_URL,
-  );
 }

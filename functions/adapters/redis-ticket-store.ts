@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { TicketGrant, TicketStore } from '../ports/tickets.ts';
 import type { RedisConnection } from './redis-connection.ts';
 

@@ -10,6 +10,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import type { ObjectInfo, ObjectStore, UploadForm } from '../ports/storage.ts';
+import type { ConfigOf } from '../shared/config.ts';
 
 export interface S3Options {
   bucket: string;
@@ -140,4 +141,11 @@ export class S3ObjectStore implements ObjectStore {
       expiresIn: expiresSeconds,
     });
   }
+}
+
+export function objectStoreFromConfig(c: ConfigOf<'aws' | 'storage'>): S3ObjectStore {
+  return new S3ObjectStore(
+    createS3Client({ region: c.AWS_REGION, endpoint: c.S3_ENDPOINT }),
+    c.UPLOAD_BUCKET,
+  );
 }

@@ -6,6 +6,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { MessageSource, QueueMessage } from '../ports/queue.ts';
+import type { ConfigOf } from '../shared/config.ts';
 
 export function createSqsClient(options: { region: string; endpoint?: string }): SQSClient {
   return new SQSClient({
@@ -79,4 +80,11 @@ export class SqsMessageSource implements MessageSource {
       }),
     );
   }
+}
+
+export function messageSourceFromConfig(c: ConfigOf<'aws' | 'queue'>): SqsMessageSource {
+  return new SqsMessageSource(
+    createSqsClient({ region: c.AWS_REGION, endpoint: c.SQS_ENDPOINT }),
+    c.JOBS_QUEUE_URL,
+  );
 }

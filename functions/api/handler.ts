@@ -2,24 +2,32 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { Context } from 'aws-lambda';
 import { processMetrics } from '../adapters/metrics-factory.ts';
-import type { Metrics } from '../ports/metrics.ts';
-import { getApiConfig } from '../shared/config.ts';
+import { getApiConfig, type ApiConfig } from '../shared/config.ts';
 import { withCorrelation } from '../shared/correlation.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
-import { apiDeps, type ApiDeps } from './deps.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
 import { problemErrors } from './middleware/problem-errors.ts';
-import { requireUser, type AuthContext } from './middleware/require-user.ts';
 
-type Body = { body?: unknown };
+export type Body = { body?: unknown };
 
 /**
- * Builds a Lambda handler for one route: middy with problem+json errors, optional JSON body parsing and optional
- * authentication. The route function gets the event, the deps and (when authenticated) the user id, and returns
+ * A route's dependencies, made from the configuration (read and validated once per process, after the secrets are
+ * resolved). Factories come from functions/api/deps/ and memoise their adapters per process, so calling one per
+ * request costs a lookup; a route's bundle holds only the adapters its factory names.
+ */
+export type DepsFactory<D> = (config: ApiConfig) => D;
+
+/** For routes that use nothing beyond the configuration (health, the OpenAPI document, the model). */
+export const configOnly: DepsFactory<ApiConfig> = (config) => config;
+
+/**
+ * Builds a Lambda handler for one public route: middy with problem+json errors and optional JSON body parsing
+ * (user-route.ts adds authentication). The route function gets the event, its deps and (when authenticated) the user id, and returns
  * the HTTP result; it holds no logic beyond parsing input, calling one domain function and shaping the output.
  */
-export function publicRoute(
-  fn: (event: HttpEvent & Body, deps: ApiDeps, context: Context) => Promise<HttpResult>,
+export function publicRoute<D>(
+  deps: DepsFactory<D>,
+  fn: (event: HttpEvent & Body, deps: D, context: Context) => Promise<HttpResult>,
   options: { jsonBody?: boolean } = {},
 ) {
   const handler = middy<HttpEvent, HttpResult>().use(problemErrors());
@@ -27,20 +35,17 @@ export function publicRoute(
   return correlated(
     handler.handler(async (event, context) => {
       await resolveSecrets();
-      return fn(event as HttpEvent & Body, apiDeps(), context);
+      return fn(event as HttpEvent & Body, deps(getApiConfig()), context);
     }),
   );
 }
-
-let metrics: Metrics | undefined;
-const apiMetrics = () => (metrics ??= processMetrics(getApiConfig()).metrics);
 
 /**
  * Runs a route inside the request's correlation context: every log line it writes carries the request id as
  * `correlation_id`, and a job it creates keeps that id for the worker's log lines. Counts the request and its
  * handling time by route (Prometheus locally, EMF in a Lambda).
  */
-function correlated<C extends Context>(
+export function correlated<C extends Context>(
   route: (event: HttpEvent, context: C) => Promise<HttpResult>,
 ): (event: HttpEvent, context: C) => Promise<HttpResult> {
   return async (event, context) => {
@@ -55,9 +60,9 @@ function correlated<C extends Context>(
     } finally {
       const routeKey = event.routeKey ?? 'unknown';
       try {
-        const m = apiMetrics();
-        m.increment('realtone_http_requests_total', { route: routeKey, status: String(status) });
-        m.observe('realtone_http_request_duration_seconds', (performance.now() - started) / 1000, {
+        const { metrics } = await processMetrics(getApiConfig());
+        metrics.increment('realtone_http_requests_total', { route: routeKey, status: String(status) });
+        metrics.observe('realtone_http_request_duration_seconds', (performance.now() - started) / 1000, {
           route: routeKey,
         });
       } catch {
@@ -65,18 +70,4 @@ function correlated<C extends Context>(
       }
     }
   };
-}
-
-export function userRoute(
-  fn: (event: HttpEvent & Body, deps: ApiDeps, userId: string) => Promise<HttpResult>,
-  options: { jsonBody?: boolean } = {},
-) {
-  const handler = middy<HttpEvent, HttpResult, Error, AuthContext>()
-    .use(problemErrors<AuthContext>())
-    .use({ before: () => resolveSecrets() })
-    .use(requireUser(() => apiDeps().tokens));
-  if (options.jsonBody) handler.use(httpJsonBodyParser({ disableContentTypeError: false }) as never);
-  return correlated(
-    handler.handler(async (event, context) => fn(event as HttpEvent & Body, apiDeps(), context.userId)),
-  );
 }

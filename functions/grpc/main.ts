@@ -26,11 +26,15 @@ try {
     verdict: verdictFromConfig(config, detector.manifest),
   });
   const metrics = await serveProcessMetrics(config);
+  // From the process's start (performance's origin): Node, module load, model download and load, listening.
+  const startToReadyMs = Math.round(performance.now());
+  deps.metrics?.set('realtone_start_to_ready_seconds', startToReadyMs / 1000, { service: 'grpc' });
   log.info('grpc service ready', {
     address: server.address,
     metrics: metrics?.url,
     model: detector.manifest.name,
     device: detector.device,
+    startToReadyMs,
     startMs: Math.round(performance.now() - started),
   });
   let draining = false;

@@ -203,7 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { route, fn: mod.handler };
       }),
     );
-    const { closeApiDeps } = await import('../api/deps.ts');
+    const { closeApiDeps } = await import('../api/deps/process.ts');
     stops.push(closeApiDeps);
     // The sender starts before the worker and stops after it, so what the worker says while draining still goes out.
     const streamConfig = getStreamConfig();

@@ -3,9 +3,10 @@
  * presigned manifest link in job views), the notifications queue (retry wake-ups), the outbound HTTP transport and
  * the events-socket pusher, which the caller provides (in-process locally, @connections in AWS).
  */
-import { objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
 import { PostgresWebhookRepository } from '../adapters/postgres/webhook-repository.ts';
+import { poolFromConfig } from '../adapters/postgres/pool.ts';
+import { objectStoreFromConfig } from '../adapters/s3-object-store.ts';
 import { createSqsClient } from '../adapters/sqs-message-source.ts';
 import { SqsNotifier } from '../adapters/sqs-notifier.ts';
 import { HttpWebhookTransport, resolveHost } from '../adapters/webhook-transport.ts';

@@ -56,6 +56,12 @@ export const METRIC_CATALOG = {
     labels: [],
     unit: 'Count',
   },
+  realtone_start_to_ready_seconds: {
+    kind: 'gauge',
+    help: 'Process start to ready, the model loaded (worker: taking jobs; stream and grpc: listening), set once',
+    labels: ['service'],
+    unit: 'Seconds',
+  },
   realtone_stream_sessions: {
     kind: 'gauge',
     help: 'Live stream sessions open now',

@@ -9,12 +9,13 @@
  *   REDIS_AUTH_SECRET_ARN plain string (ElastiCache AUTH token), inserted into REDIS_URL as its password
  *   GRPC_AUTH_TOKEN_ARN  plain string → GRPC_AUTH_TOKEN (the gRPC services' bearer token)
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from './errors.ts';
 
 let resolved: Promise<void> | undefined;
 
 async function fetchSecret(client: SecretsManagerClient, arn: string): Promise<string> {
+  const { GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
     if (!out.SecretString) throw new Error('secret has no string value');
@@ -32,6 +33,8 @@ export async function resolveSecretsInto(env: NodeJS.ProcessEnv): Promise<void> 
     'GRPC_AUTH_TOKEN_ARN',
   ].filter((k) => env[k]);
   if (!wanted.length) return;
+  // Imported only where secrets are to be fetched (AWS): the local stack and tests never load the SDK client.
+  const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({ region: env.AWS_REGION });
   try {
     if (env.DATABASE_SECRET_ARN && !env.DATABASE_URL) {

@@ -45,13 +45,15 @@ try {
   });
   new UpgradeRouter().add('/v1/stream', stream.server.handleUpgrade).attach(server);
   await new Promise<void>((resolve) => server.listen(config.STREAM_PORT, resolve));
+  // From the process's start (performance's origin): Node, module load, model download and load, listening.
+  const startToReadyMs = Math.round(performance.now());
+  deps.metrics?.set('realtone_start_to_ready_seconds', startToReadyMs / 1000, { service: 'stream' });
   log.info('stream service ready', {
     port: config.STREAM_PORT,
     metrics: metrics?.url,
     model: detector.manifest.name,
     device: detector.device,
-    // From the process's start (performance's origin): Node, module load, model download and load, listening.
-    startToReadyMs: Math.round(performance.now()),
+    startToReadyMs,
     startMs: Math.round(performance.now() - started),
   });
   const shutdown = (signal: string) => {

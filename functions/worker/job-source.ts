@@ -3,7 +3,7 @@
  * WORKER_FAIR_SCHEDULING is off, and how many consumer loops it needs (the regular slots plus the one kept for
  * users with nothing running).
  */
-import { messageSourceFromConfig } from '../adapters/factory.ts';
+import { messageSourceFromConfig } from '../adapters/sqs-message-source.ts';
 import { parseUploadKey } from '../core/jobs/object-key.ts';
 import type { JobRepository } from '../ports/jobs.ts';
 import type { MessageSource, QueueMessage } from '../ports/queue.ts';

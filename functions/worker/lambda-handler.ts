@@ -14,7 +14,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { messageSourceFromConfig } from '../adapters/factory.ts';
+import { messageSourceFromConfig } from '../adapters/sqs-message-source.ts';
 import { processUpload } from '../core/jobs/process-upload.ts';
 import type { QueueMessage } from '../ports/queue.ts';
 import { getWorkerConfig } from '../shared/config.ts';

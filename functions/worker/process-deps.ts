@@ -3,9 +3,11 @@
  * The same wiring as runtime.ts (which the container worker and the local stack use), shared with the Lambda
  * handler; runtime.ts can switch to it without changing its exported API.
  */
-import { keyValueFromConfig, objectStoreFromConfig, poolFromConfig } from '../adapters/factory.ts';
+import { keyValueFromConfig } from '../adapters/factory.ts';
 import { processMetrics } from '../adapters/metrics-factory.ts';
 import { PostgresJobRepository } from '../adapters/postgres/job-repository.ts';
+import { poolFromConfig } from '../adapters/postgres/pool.ts';
+import { objectStoreFromConfig } from '../adapters/s3-object-store.ts';
 import { createSqsClient } from '../adapters/sqs-message-source.ts';
 import { SqsNotifier } from '../adapters/sqs-notifier.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
@@ -44,7 +46,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
     threads: config.INFERENCE_THREADS,
     device: config.INFERENCE_DEVICE,
   });
-  const { metrics } = processMetrics(config);
+  const { metrics } = await processMetrics(config);
   const inference = new InferenceQueue(detector, {
     maxBatch: config.INFERENCE_MAX_BATCH,
     maxWaitMs: config.INFERENCE_MAX_WAIT_MS,

@@ -49,6 +49,10 @@ export async function startWorker(
     concurrency: jobSource.loops,
   });
   if (options.consume !== false) worker.start();
+  // From the process's start (performance's origin) to taking jobs with the model loaded: the container's
+  // start-to-ready time (a model fetched from S3 first is included).
+  const startToReadyMs = Math.round(performance.now());
+  deps.metrics?.set('realtone_start_to_ready_seconds', startToReadyMs / 1000, { service: 'worker' });
   log.info(options.consume !== false ? 'worker started' : 'worker ready, not consuming the queue', {
     model: detector.manifest.name,
     version: detector.manifest.version,
@@ -56,9 +60,7 @@ export async function startWorker(
     device: detector.device,
     concurrency: config.WORKER_CONCURRENCY,
     fairScheduling: config.WORKER_FAIR_SCHEDULING,
-    // From the process's start (performance's origin) to taking jobs with the model loaded: the container's
-    // start-to-ready time (a model fetched from S3 first is included).
-    startToReadyMs: Math.round(performance.now()),
+    startToReadyMs,
   });
   const drainMs = config.WORKER_DRAIN_SECONDS * 1000;
   return {

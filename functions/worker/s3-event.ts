@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * S3 event notifications as S3 delivers them to SQS (and as the local bridge reproduces them). Keys arrive

@@ -4,7 +4,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ROUTES, type RouteDef } from '../../functions/api/routes.ts';
@@ -49,7 +49,7 @@ export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly role: iam.Role;
-  readonly functions: NodejsFunction[] = [];
+  readonly functions: lambda.Function[] = [];
   readonly logGroups: logs.LogGroup[] = [];
 
   constructor(scope: Construct, id: string, props: ApiProps) {

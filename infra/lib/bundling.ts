@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, Validations, type ILocalBundling } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import * as esbuild from 'esbuild';
 import { REPO_ROOT } from './config.ts';
 
 /** Runtime of every zip-packaged function (the issue fixes nodejs22.x). */
@@ -16,38 +16,61 @@ export const NODE_RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const BUNDLED_MANIFEST_PATH = '/var/task/model.json';
 
 /**
- * esbuild settings shared by the zip functions. ESM output (the code uses top-level await and import.meta), module
- * before main so ESM builds of dependencies win, and a `require` for the CommonJS dependencies (pg, jsonwebtoken)
- * that call it at run time. Bundling runs locally with the esbuild in node_modules, never in Docker, so synthesis
- * works offline. The AWS SDK is bundled: the pinned versions ship instead of whatever the runtime carries, and
+ * esbuild settings of the zip functions: ESM (the code uses top-level await and import.meta), module before main so
+ * ESM builds of dependencies win, and a `require` for the CommonJS dependencies (pg, jsonwebtoken) that call it at
+ * run time. The AWS SDK is bundled: the pinned versions ship instead of whatever the runtime carries, and
  * @aws-sdk/s3-presigned-post is not in the runtime at all.
+ *
+ * Code splitting: what a function imports dynamically (the S3 adapter on first use, the Secrets Manager client
+ * where secret ARNs are set, the idempotency layer, the SDK's credential providers) lands in chunks/ beside
+ * index.mjs and is read only when used, so a cold start parses only the code its first request runs
+ * (`npm run bench:cold-start`: docs/performance.md#cold-start). Chunks are per function, never shared.
  */
-export function bundlingOptions(extra: { copyManifest?: string } = {}): BundlingOptions {
-  const manifest = extra.copyManifest ? path.join(REPO_ROOT, extra.copyManifest) : undefined;
+export function lambdaBuildOptions(entry: string, outdir: string): esbuild.BuildOptions {
   return {
-    format: OutputFormat.ESM,
+    absWorkingDir: REPO_ROOT,
+    entryPoints: { index: path.join(REPO_ROOT, entry) },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
     target: 'node22',
     platform: 'node',
     mainFields: ['module', 'main'],
-    banner:
-      "import { createRequire as __rtCreateRequire } from 'node:module'; const require = __rtCreateRequire(import.meta.url);",
+    banner: {
+      js: "import { createRequire as __rtCreateRequire } from 'node:module'; const require = __rtCreateRequire(import.meta.url);",
+    },
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
     minify: true,
-    sourceMap: true,
+    sourcemap: true,
     sourcesContent: false,
-    externalModules: ['pg-native'],
-    forceDockerBundling: false,
-    ...(manifest && existsSync(manifest)
-      ? {
-          commandHooks: {
-            beforeBundling: () => [],
-            beforeInstall: () => [],
-            afterBundling: (_input: string, output: string) => [
-              `node -e "require('node:fs').copyFileSync(process.argv[1], process.argv[2])" "${manifest}" "${path.join(output, 'model.json')}"`,
-            ],
-          },
-        }
-      : {}),
+    external: ['pg-native'],
+    logLevel: 'error',
   };
+}
+
+/** Builds one function's bundle into `outdir` (and copies the model manifest beside it, where asked). */
+export function buildLambdaBundle(entry: string, outdir: string, copyManifest?: string): void {
+  esbuild.buildSync(lambdaBuildOptions(entry, outdir));
+  const manifest = copyManifest ? path.join(REPO_ROOT, copyManifest) : undefined;
+  if (manifest && existsSync(manifest)) copyFileSync(manifest, path.join(outdir, 'model.json'));
+}
+
+/**
+ * Bundling runs locally with the esbuild in node_modules, never in Docker, so synthesis works offline. The fields
+ * name the function's entry, so two functions never share a staged asset (CDK keys its asset cache on them).
+ */
+class LocalEsbuild implements ILocalBundling {
+  constructor(
+    readonly entry: string,
+    readonly copyManifest: string | undefined,
+  ) {}
+
+  tryBundle(outputDir: string): boolean {
+    buildLambdaBundle(this.entry, outputDir, this.copyManifest);
+    return true;
+  }
 }
 
 export interface RuntimeFunctionProps {
@@ -65,12 +88,18 @@ export interface RuntimeFunctionProps {
 }
 
 /** One esbuild-bundled function in the VPC on nodejs22.x/arm64 (the API code is pure JavaScript). */
-export function runtimeFunction(scope: Construct, id: string, props: RuntimeFunctionProps): NodejsFunction {
-  const fn = new NodejsFunction(scope, id, {
-    entry: path.join(REPO_ROOT, props.entry),
-    handler: 'handler',
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+export function runtimeFunction(scope: Construct, id: string, props: RuntimeFunctionProps): lambda.Function {
+  const fn = new lambda.Function(scope, id, {
+    code: lambda.Code.fromAsset(REPO_ROOT, {
+      // The hash of what was built, as NodejsFunction does: the repository itself is never fingerprinted.
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        image: DockerImage.fromRegistry('unused-local-bundling'),
+        command: ['esbuild', props.entry],
+        local: new LocalEsbuild(props.entry, props.copyManifest),
+      },
+    }),
+    handler: 'index.handler',
     runtime: NODE_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
     description: props.description,
@@ -83,7 +112,6 @@ export function runtimeFunction(scope: Construct, id: string, props: RuntimeFunc
     logGroup: props.logGroup,
     tracing: lambda.Tracing.ACTIVE,
     environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-    bundling: bundlingOptions({ copyManifest: props.copyManifest }),
   });
   Validations.of(fn).acknowledge({
     id: 'AwsSolutions-L1',

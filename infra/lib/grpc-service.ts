@@ -1,33 +1,18 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import {
-  REPO_ROOT,
-  STREAM_STOP_MARGIN_SECONDS,
-  type GrpcDeployConfig,
-  type RealToneConfig,
-} from './config.ts';
-import { CONTAINER_COMMANDS, detectorImageProps } from './detector-image.ts';
+import type { GrpcDeployConfig } from './config.ts';
+import { addDetectorService, type DetectorServiceSite } from './detector-service.ts';
 import { GRPC_PORT } from './environment.ts';
-import { addGpuCapacity, serviceTaskCount } from './gpu-capacity.ts';
 
-export interface GrpcServiceProps {
-  config: Pick<RealToneConfig, 'detectorMode' | 'gpuInstanceType' | 'gpuTaskMemoryMiB' | 'modelManifest'>;
+export interface GrpcServiceProps extends DetectorServiceSite {
   grpc: GrpcDeployConfig;
-  vpc: ec2.IVpc;
-  /** Private subnets of the load balancer, the tasks and the GPU instances. */
-  subnets: ec2.SubnetSelection;
   /** The tasks' security group: ingress from the load balancer is added here. */
   securityGroup: ec2.SecurityGroup;
-  environment: Record<string, string>;
-  alarmTopic: sns.ITopic;
-  logRetention: logs.RetentionDays;
 }
 
 /** CPU utilisation the service's target tracking keeps the tasks at. */
@@ -51,7 +36,6 @@ export class GrpcService extends Construct {
   constructor(scope: Construct, id: string, props: GrpcServiceProps) {
     super(scope, id);
     const { config, grpc, vpc } = props;
-    const gpu = config.detectorMode === 'gpu';
 
     this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSg', {
       vpc,
@@ -81,78 +65,25 @@ export class GrpcService extends Construct {
       'to the gRPC tasks',
     );
 
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
-    });
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.taskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'RealTone gRPC service tasks',
-    });
-    const taskDefinition = gpu
-      ? new ecs.Ec2TaskDefinition(this, 'Task', {
-          networkMode: ecs.NetworkMode.AWS_VPC,
-          taskRole: this.taskRole,
-        })
-      : new ecs.FargateTaskDefinition(this, 'Task', {
-          cpu: grpc.taskCpu,
-          memoryLimitMiB: grpc.taskMemoryMiB,
-          taskRole: this.taskRole,
-          runtimePlatform: {
-            cpuArchitecture: ecs.CpuArchitecture.X86_64,
-            operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-          },
-        });
-    taskDefinition.addContainer('grpc', {
-      image: ecs.ContainerImage.fromAsset(REPO_ROOT, detectorImageProps(config, gpu ? 'gpu' : 'cpu')),
-      command: [...CONTAINER_COMMANDS.grpc],
-      essential: true,
-      environment: props.environment,
-      portMappings: [{ containerPort: GRPC_PORT, protocol: ecs.Protocol.TCP }],
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'grpc', logGroup: this.logGroup }),
-      stopTimeout: Duration.seconds(grpc.drainSeconds + STREAM_STOP_MARGIN_SECONDS),
-      ...(gpu ? { gpuCount: 1, memoryReservationMiB: config.gpuTaskMemoryMiB } : {}),
-    });
-    const executionRole = taskDefinition.obtainExecutionRole();
-
-    const common = {
+    ({
       cluster: this.cluster,
-      desiredCount: grpc.minTasks,
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      securityGroups: [props.securityGroup],
-      vpcSubnets: props.subnets,
-      circuitBreaker: { rollback: true },
-      healthCheckGracePeriod: Duration.seconds(300),
-      enableECSManagedTags: true,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-    };
-    if (taskDefinition instanceof ecs.Ec2TaskDefinition) {
-      const { capacityProvider } = addGpuCapacity(this, {
-        vpc,
-        subnets: props.subnets,
-        cluster: this.cluster,
-        instanceType: config.gpuInstanceType,
-        maxInstances: grpc.maxTasks + 1,
-        alarmTopic: props.alarmTopic,
-      });
-      this.service = new ecs.Ec2Service(this, 'Service', {
-        ...common,
-        taskDefinition,
-        capacityProviderStrategies: [{ capacityProvider: capacityProvider.capacityProviderName, weight: 1 }],
-      });
-    } else {
-      this.service = new ecs.FargateService(this, 'Service', {
-        ...common,
-        taskDefinition,
-        assignPublicIp: false,
-        platformVersion: ecs.FargatePlatformVersion.LATEST,
-      });
-    }
+      service: this.service,
+      taskRole: this.taskRole,
+      logGroup: this.logGroup,
+    } = addDetectorService(this, {
+      config,
+      entry: 'grpc',
+      description: 'RealTone gRPC service tasks',
+      port: GRPC_PORT,
+      deploy: grpc,
+      cpuTargetPercent: GRPC_CPU_TARGET_PERCENT,
+      vpc,
+      subnets: props.subnets,
+      securityGroup: props.securityGroup,
+      environment: props.environment,
+      alarmTopic: props.alarmTopic,
+      logRetention: props.logRetention,
+    }));
 
     // A TCP listener passes HTTP/2 through untouched; the health check opens a TCP connection to the port, which
     // the server only listens on once the model is loaded.
@@ -165,29 +96,6 @@ export class GrpcService extends Construct {
       healthCheck: { protocol: elbv2.Protocol.TCP, interval: Duration.seconds(10), healthyThresholdCount: 2 },
     });
 
-    const target = serviceTaskCount(this, {
-      cluster: this.cluster,
-      service: this.service,
-      minCapacity: grpc.minTasks,
-      maxCapacity: grpc.maxTasks,
-    });
-    target.scaleToTrackMetric('Cpu', {
-      predefinedMetric: appscaling.PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,
-      targetValue: GRPC_CPU_TARGET_PERCENT,
-      scaleOutCooldown: Duration.seconds(60),
-      scaleInCooldown: Duration.seconds(300),
-    });
-
-    Validations.of(taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'The environment holds configuration only (names, URLs, limits, secret ARNs); secret values, the gRPC ' +
-        'token among them, are resolved from Secrets Manager at start-up by functions/shared/secrets.ts.',
-    });
-    Validations.of(executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken does not support resource-level permissions (AWS requires *).',
-    });
     Validations.of(this.loadBalancerSecurityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
       reason:

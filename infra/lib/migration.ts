@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
@@ -23,7 +23,7 @@ export interface SchemaMigrationProps {
  * migrations are bundled into the handler, so a new migration is a new handler version). Built directly in the
  * stack's scope so the resources keep their logical IDs.
  */
-export function addSchemaMigration(stack: Stack, props: SchemaMigrationProps): NodejsFunction {
+export function addSchemaMigration(stack: Stack, props: SchemaMigrationProps): lambda.Function {
   const { data } = props;
   const role = new iam.Role(stack, 'MigrateRole', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -8,7 +8,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -42,8 +42,8 @@ export class Notifications extends Construct {
   readonly connectionsTable: dynamodb.Table;
   readonly socketApi: apigw.WebSocketApi;
   readonly socketStage: apigw.WebSocketStage;
-  readonly sender: NodejsFunction;
-  readonly connectFunction: NodejsFunction;
+  readonly sender: lambda.Function;
+  readonly connectFunction: lambda.Function;
   readonly senderRole: iam.Role;
   readonly connectRole: iam.Role;
 

@@ -10,7 +10,7 @@ import {
 } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -64,7 +64,7 @@ export class RealToneStack extends Stack {
   /** The gRPC service behind its internal NLB (-c grpc=true). */
   readonly grpc?: GrpcService;
   readonly notifications: Notifications;
-  readonly migrateFunction: NodejsFunction;
+  readonly migrateFunction: lambda.Function;
   readonly jwtSecret: secretsmanager.Secret;
   readonly observability: Observability;
   readonly apiEnvironment: Record<string, string>;

@@ -1,37 +1,27 @@
-import { Duration, Names, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Names } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import type { StreamDeployConfig } from './config.ts';
 import {
-  REPO_ROOT,
-  STREAM_STOP_MARGIN_SECONDS,
-  type RealToneConfig,
-  type StreamDeployConfig,
-} from './config.ts';
-import { CONTAINER_COMMANDS, detectorImageProps } from './detector-image.ts';
+  addDetectorService,
+  type DetectorServiceSite,
+  DETECTOR_SCALE_IN_COOLDOWN_SECONDS,
+  DETECTOR_SCALE_OUT_COOLDOWN_SECONDS,
+} from './detector-service.ts';
 import { STREAM_PORT } from './environment.ts';
-import { addGpuCapacity, serviceTaskCount } from './gpu-capacity.ts';
 import { StreamLoadBalancer } from './stream-load-balancer.ts';
 
-export interface StreamServiceProps {
-  /** detectorMode, the GPU instance type and task memory, and the model the image bakes in. */
-  config: Pick<RealToneConfig, 'detectorMode' | 'gpuInstanceType' | 'gpuTaskMemoryMiB' | 'modelManifest'>;
+export interface StreamServiceProps extends DetectorServiceSite {
   stream: StreamDeployConfig;
-  vpc: ec2.IVpc;
-  /** Private subnets of the tasks (and GPU instances). */
-  subnets: ec2.SubnetSelection;
   publicSubnets: ec2.SubnetSelection;
   /** The tasks' security group: the load balancer's ingress is added to it here. */
   securityGroup: ec2.ISecurityGroup;
   accessLogBucket: s3.IBucket;
-  environment: Record<string, string>;
-  alarmTopic: sns.ITopic;
-  logRetention: logs.RetentionDays;
 }
 
 /** CPU utilisation the CPU policy keeps the tasks at (decode, resample and, in CPU mode, inference). */
@@ -55,7 +45,6 @@ export class StreamService extends Construct {
   constructor(scope: Construct, id: string, props: StreamServiceProps) {
     super(scope, id);
     const { config, stream, vpc } = props;
-    const gpu = config.detectorMode === 'gpu';
 
     this.front = new StreamLoadBalancer(this, 'LoadBalancer', {
       vpc,
@@ -65,112 +54,37 @@ export class StreamService extends Construct {
       deregistrationDelaySeconds: stream.deregistrationDelaySeconds,
       accessLogBucket: props.accessLogBucket,
     });
-    this.cluster = new ecs.Cluster(this, 'Cluster', {
-      vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
-    });
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    this.taskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+    const parts = addDetectorService(this, {
+      config,
+      entry: 'stream',
       description: 'RealTone streaming service tasks',
-    });
-
-    const taskDefinition = gpu
-      ? new ecs.Ec2TaskDefinition(this, 'Task', {
-          networkMode: ecs.NetworkMode.AWS_VPC,
-          taskRole: this.taskRole,
-        })
-      : new ecs.FargateTaskDefinition(this, 'Task', {
-          cpu: stream.taskCpu,
-          memoryLimitMiB: stream.taskMemoryMiB,
-          taskRole: this.taskRole,
-          runtimePlatform: {
-            cpuArchitecture: ecs.CpuArchitecture.X86_64,
-            operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-          },
-        });
-    taskDefinition.addContainer('stream', {
-      image: ecs.ContainerImage.fromAsset(REPO_ROOT, detectorImageProps(config, gpu ? 'gpu' : 'cpu')),
-      command: [...CONTAINER_COMMANDS.stream],
-      essential: true,
+      port: STREAM_PORT,
+      deploy: stream,
+      cpuTargetPercent: STREAM_CPU_TARGET_PERCENT,
+      vpc,
+      subnets: props.subnets,
+      securityGroup: props.securityGroup,
       environment: props.environment,
-      portMappings: [{ containerPort: STREAM_PORT, protocol: ecs.Protocol.TCP }],
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'stream', logGroup: this.logGroup }),
-      stopTimeout: Duration.seconds(stream.drainSeconds + STREAM_STOP_MARGIN_SECONDS),
-      ...(gpu ? { gpuCount: 1, memoryReservationMiB: config.gpuTaskMemoryMiB } : {}),
+      alarmTopic: props.alarmTopic,
+      logRetention: props.logRetention,
     });
-    this.executionRole = taskDefinition.obtainExecutionRole();
-
-    const common = {
-      cluster: this.cluster,
-      desiredCount: stream.minTasks,
-      // Rolling deployments: new tasks pass the health check before old ones leave the target group.
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      securityGroups: [props.securityGroup],
-      vpcSubnets: props.subnets,
-      circuitBreaker: { rollback: true },
-      // Model load (and a first download from S3) happens before the server listens.
-      healthCheckGracePeriod: Duration.seconds(300),
-      enableECSManagedTags: true,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
-    };
-    if (taskDefinition instanceof ecs.Ec2TaskDefinition) {
-      const { capacityProvider } = addGpuCapacity(this, {
-        vpc,
-        subnets: props.subnets,
-        cluster: this.cluster,
-        instanceType: config.gpuInstanceType,
-        // One spare: a rolling deployment starts each new task (one GPU) before the old one leaves.
-        maxInstances: stream.maxTasks + 1,
-        alarmTopic: props.alarmTopic,
-      });
-      this.service = new ecs.Ec2Service(this, 'Service', {
-        ...common,
-        taskDefinition,
-        capacityProviderStrategies: [{ capacityProvider: capacityProvider.capacityProviderName, weight: 1 }],
-      });
-    } else {
-      this.service = new ecs.FargateService(this, 'Service', {
-        ...common,
-        taskDefinition,
-        assignPublicIp: false,
-        platformVersion: ecs.FargatePlatformVersion.LATEST,
-      });
-    }
-    this.service.attachToApplicationTargetGroup(this.front.targetGroup);
-
-    this.addScaling(stream);
-
-    Validations.of(taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'The environment holds configuration only (names, URLs, limits, secret ARNs); secret values are ' +
-        'resolved from Secrets Manager at start-up by functions/shared/secrets.ts.',
-    });
-    Validations.of(this.executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken does not support resource-level permissions (AWS requires *).',
-    });
-  }
-
-  /** CPU target tracking, and active connections per running task (metric math, so an L1 policy). */
-  private addScaling(stream: StreamDeployConfig): void {
-    const target = serviceTaskCount(this, {
+    ({
       cluster: this.cluster,
       service: this.service,
-      minCapacity: stream.minTasks,
-      maxCapacity: stream.maxTasks,
-    });
-    const cooldowns = { scaleOutCooldown: Duration.seconds(60), scaleInCooldown: Duration.seconds(300) };
-    target.scaleToTrackMetric('Cpu', {
-      predefinedMetric: appscaling.PredefinedMetric.ECS_SERVICE_AVERAGE_CPU_UTILIZATION,
-      targetValue: STREAM_CPU_TARGET_PERCENT,
-      ...cooldowns,
-    });
+      taskRole: this.taskRole,
+      executionRole: this.executionRole,
+      logGroup: this.logGroup,
+    } = parts);
+    this.service.attachToApplicationTargetGroup(this.front.targetGroup);
+
+    this.addSessionScaling(parts.taskCount, stream);
+  }
+
+  /**
+   * Active connections per running task, beside the CPU policy addDetectorService adds (metric math, so an L1
+   * policy).
+   */
+  private addSessionScaling(target: appscaling.ScalableTarget, stream: StreamDeployConfig): void {
     const metric = (
       namespace: string,
       metricName: string,
@@ -190,8 +104,8 @@ export class StreamService extends Construct {
       scalingTargetId: target.scalableTargetId,
       targetTrackingScalingPolicyConfiguration: {
         targetValue: stream.sessionsPerTask,
-        scaleOutCooldown: cooldowns.scaleOutCooldown.toSeconds(),
-        scaleInCooldown: cooldowns.scaleInCooldown.toSeconds(),
+        scaleOutCooldown: DETECTOR_SCALE_OUT_COOLDOWN_SECONDS,
+        scaleInCooldown: DETECTOR_SCALE_IN_COOLDOWN_SECONDS,
         customizedMetricSpecification: {
           metrics: [
             {

@@ -43,6 +43,10 @@ const sample = (samples: Map<string, number>, labels = '') => samples.get(labels
 describe('a batch of 20 files', () => {
   it('completes with a result and a manifest per item, and /metrics moves by what ran', async () => {
     expect(stack.output()).toMatch(/^ {2}metrics\s+http:\/\/127\.0\.0\.1:\d+\/metrics/m);
+    // The worker's start to ready (the model loaded), from this process's start: set once, a few seconds at most.
+    const ready = sample(await scrape('realtone_start_to_ready_seconds'), '{service="worker"}');
+    expect(ready).toBeGreaterThan(0);
+    expect(ready).toBeLessThan(120);
     const jobsBefore = await scrape('realtone_jobs_total');
     const windowsBefore = await scrape('realtone_windows_total');
     const decodeBefore = await scrape('realtone_stage_duration_seconds_count');

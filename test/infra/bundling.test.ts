@@ -1,6 +1,7 @@
 /**
  * One real esbuild bundle, built the way every zip function of the stack is (infra/lib/bundling.ts: local esbuild,
- * ESM, createRequire banner, manifest copied next to the handler), then loaded and invoked in a fresh Node process.
+ * ESM with code splitting, createRequire banner, manifest copied next to the handler), then loaded and invoked in a
+ * fresh Node process, outside the repository.
  * The stack tests skip bundling for speed; this proves the bundling settings produce code that runs.
  */
 import { execFileSync } from 'node:child_process';
@@ -45,16 +46,21 @@ beforeAll(() => {
 }, 120_000);
 
 describe('esbuild bundle of an API handler', () => {
-  it('is one ESM file with a source map and the model manifest beside it', () => {
+  it('is ESM with a source map, lazy chunks and the model manifest beside it', () => {
     expect(bundleDir).toBeDefined();
-    expect(readdirSync(bundleDir).sort()).toEqual(['index.mjs', 'index.mjs.map', 'model.json']);
+    expect(readdirSync(bundleDir).sort()).toEqual(['chunks', 'index.mjs', 'index.mjs.map', 'model.json']);
+    // What the handler imports on demand (the Secrets Manager client, the Prometheus client) is split off.
+    expect(
+      readdirSync(path.join(bundleDir, 'chunks')).filter((f) => f.endsWith('.mjs')).length,
+    ).toBeGreaterThan(0);
     expect(readFileSync(path.join(bundleDir, 'model.json'), 'utf8')).toBe(
       readFileSync(path.join(REPO_ROOT, FIXTURE_MODEL_MANIFEST), 'utf8'),
     );
     const code = readFileSync(path.join(bundleDir, 'index.mjs'), 'utf8');
     expect(code.startsWith('import { createRequire as __rtCreateRequire }')).toBe(true);
-    // The AWS SDK is bundled rather than taken from the runtime.
+    // The AWS SDK is bundled rather than taken from the runtime, in a chunk read only where secrets are fetched.
     expect(code).not.toMatch(/from\s*"@aws-sdk\//);
+    expect(code).toMatch(/import\("\.\/chunks\/[\w-]+\.mjs"\)/);
   });
 
   it('loads outside the repository and answers GET /v1/health', () => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { ConfigOf } from '../../shared/config.ts';
 import { RealToneError } from '../../shared/errors.ts';
 
 /** Postgres cannot be reached (down, restarting, out of connections): the API answers 503, the worker retries. */
@@ -61,4 +62,8 @@ export function createPool(options: { url: string; max: number; ssl: 'disable' |
       throw asUnavailable(error);
     })) as typeof pool.query;
   return pool;
+}
+
+export function poolFromConfig(c: ConfigOf<'database'>): pg.Pool {
+  return createPool({ url: c.DATABASE_URL, max: c.DATABASE_POOL_MAX, ssl: c.DATABASE_SSL });
 }

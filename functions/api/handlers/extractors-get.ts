@@ -2,12 +2,12 @@ import { describeExtractors } from '../../core/extractors/registry.ts';
 import { loadManifest } from '../../inference/manifest.ts';
 import { resolveProjectPath } from '../../shared/config.ts';
 import { json } from '../http.ts';
-import { publicRoute } from '../handler.ts';
+import { configOnly, publicRoute } from '../handler.ts';
 
 let cached: ReturnType<typeof loadManifest> | undefined;
 
 /** GET /v1/extractors → 200 {available: [{name, version, device, description, outputs}]}; no token needed. */
-export const handler = publicRoute(async (_event, deps) => {
-  const { manifest } = await (cached ??= loadManifest(resolveProjectPath(deps.config.MODEL_MANIFEST)));
+export const handler = publicRoute(configOnly, async (_event, config) => {
+  const { manifest } = await (cached ??= loadManifest(resolveProjectPath(config.MODEL_MANIFEST)));
   return json(200, { available: describeExtractors(manifest) }, { 'cache-control': 'public, max-age=300' });
 });

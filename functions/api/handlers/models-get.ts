@@ -2,7 +2,7 @@ import { CONTENT_TYPES, FILE_EXTENSIONS } from '../../audio/formats.ts';
 import { loadManifest } from '../../inference/manifest.ts';
 import { resolveProjectPath } from '../../shared/config.ts';
 import { json } from '../http.ts';
-import { publicRoute } from '../handler.ts';
+import { configOnly, publicRoute } from '../handler.ts';
 
 let cached: ReturnType<typeof loadManifest> | undefined;
 
@@ -10,12 +10,12 @@ let cached: ReturnType<typeof loadManifest> | undefined;
  * GET /v1/models → 200 the active model's manifest (what the scores mean, thresholds, chunking) and the upload
  * limits a client checks before it sends anything (size, duration, accepted types and file extensions).
  */
-export const handler = publicRoute(async (_event, deps) => {
-  const { manifest } = await (cached ??= loadManifest(resolveProjectPath(deps.config.MODEL_MANIFEST)));
+export const handler = publicRoute(configOnly, async (_event, config) => {
+  const { manifest } = await (cached ??= loadManifest(resolveProjectPath(config.MODEL_MANIFEST)));
   const { file: _file, sha256, ...visible } = manifest;
   const limits = {
-    max_upload_bytes: deps.config.MAX_UPLOAD_BYTES,
-    max_duration_seconds: deps.config.MAX_DURATION_SECONDS,
+    max_upload_bytes: config.MAX_UPLOAD_BYTES,
+    max_duration_seconds: config.MAX_DURATION_SECONDS,
     content_types: Object.keys(CONTENT_TYPES),
     extensions: FILE_EXTENSIONS,
   };

@@ -1,6 +1,8 @@
 import spec from '../../../proto/openapi.json' with { type: 'json' };
 import { json } from '../http.ts';
-import { publicRoute } from '../handler.ts';
+import { configOnly, publicRoute } from '../handler.ts';
 
 /** GET /v1/openapi.json → the OpenAPI 3.1 contract of this API (proto/openapi.json). */
-export const handler = publicRoute(async () => json(200, spec, { 'cache-control': 'public, max-age=300' }));
+export const handler = publicRoute(configOnly, async () =>
+  json(200, spec, { 'cache-control': 'public, max-age=300' }),
+);

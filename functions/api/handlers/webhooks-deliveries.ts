@@ -1,13 +1,14 @@
 import { listDeliveries } from '../../core/webhooks/webhooks.ts';
 import { json } from '../http.ts';
-import { userRoute } from '../handler.ts';
+import { userRoute } from '../user-route.ts';
+import { webhookRepository } from '../deps/postgres.ts';
 
 /** GET /v1/webhooks/{id}/deliveries?limit= → 200 {items}: recent attempts, newest first (owner only). */
-export const handler = userRoute(async (event, deps, userId) =>
+export const handler = userRoute(webhookRepository, async (event, webhooks, userId) =>
   json(
     200,
     await listDeliveries(
-      deps.webhooks,
+      { webhooks },
       userId,
       event.pathParameters?.id ?? '',
       event.queryStringParameters?.limit,

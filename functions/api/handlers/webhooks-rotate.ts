@@ -1,8 +1,9 @@
 import { rotateWebhookSecret } from '../../core/webhooks/webhooks.ts';
 import { json } from '../http.ts';
-import { userRoute } from '../handler.ts';
+import { userRoute } from '../user-route.ts';
+import { webhookRepository } from '../deps/postgres.ts';
 
 /** POST /v1/webhooks/{id}/rotate-secret → 200 {id, secret, previous_secret_expires_at}: both sign for 24 h. */
-export const handler = userRoute(async (event, deps, userId) =>
-  json(200, await rotateWebhookSecret(deps.webhooks, userId, event.pathParameters?.id ?? '')),
+export const handler = userRoute(webhookRepository, async (event, webhooks, userId) =>
+  json(200, await rotateWebhookSecret({ webhooks }, userId, event.pathParameters?.id ?? '')),
 );

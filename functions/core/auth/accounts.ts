@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../shared/errors.ts';
 import type { UserRepository } from '../../ports/users.ts';
 import { InvalidCredentialsError } from './errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BatchRepository } from '../../ports/batches.ts';
 import type { StatusCache } from '../../ports/cache.ts';
 import type { ObjectStore } from '../../ports/storage.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AudioError } from '../../audio/errors.ts';
 import type { BatchRepository } from '../../ports/batches.ts';
 import type { ObjectStore } from '../../ports/storage.ts';

@@ -2,7 +2,7 @@
  * The extractors a request may choose, their descriptions (GET /v1/extractors), and the validation every edge uses
  * (upload requests, stream start messages, the CLI): one list, one error.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../shared/errors.ts';
 import { deepfakeInfo } from './deepfake.ts';
 import { pitchExtractor } from './pitch.ts';

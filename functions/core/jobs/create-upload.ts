@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AudioError } from '../../audio/errors.ts';
 import { contentFamily } from '../../audio/formats.ts';
 import { ValidationError } from '../../shared/errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../../shared/errors.ts';
 import { JOB_STATUSES, type JobRepository } from '../../ports/jobs.ts';
 import { toSummary, type JobSummary } from './view.ts';

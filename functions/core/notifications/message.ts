@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { JOB_STATUSES } from '../../ports/jobs.ts';
 import type { Notification } from '../../ports/notifications.ts';
 

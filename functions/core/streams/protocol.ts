@@ -2,7 +2,7 @@
  * The streaming protocol's messages (docs/streaming.md), shared by the WebSocket service and the gRPC StreamAnalyze
  * RPC. Clients are written against these shapes: field names and values here are a contract.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Verdict, VerdictLabel } from '../detection/verdict.ts';
 import { extractorListSchema, type ExtractorName } from '../extractors/registry.ts';
 import type { Features, SkipReason } from '../pipeline/session.ts';

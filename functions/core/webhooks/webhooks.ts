@@ -3,7 +3,7 @@
  * write is scoped to the caller: another user's endpoint is indistinguishable from a missing one.
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NotFoundError, ValidationError } from '../../shared/errors.ts';
 import {
   WEBHOOK_EVENTS,
