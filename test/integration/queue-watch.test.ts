@@ -79,7 +79,7 @@ describe('queue watch', () => {
     stops.push(async () => s3.destroy());
     const bridge = new S3ToSqsBridge(sqs, queues.jobsQueueUrl, BUCKET, 'us-east-1');
 
-    // Four jobs: uploaded and waiting, held by a live worker (3 s lease), completed, never uploaded.
+    // Four jobs: uploaded and waiting, held by a live worker (an 8 s lease: the restart and the first receive must fit in it on a loaded machine), completed, never uploaded.
     const jobs = new PostgresJobRepository(pool);
     const user = await new PostgresUserRepository(pool).create({
       id: randomUUID(),
@@ -106,7 +106,7 @@ describe('queue watch', () => {
       await job('done', true),
       await job('missing', false),
     ];
-    expect(await jobs.claim(held.id, 3, 5)).not.toBeNull();
+    expect(await jobs.claim(held.id, 8, 5)).not.toBeNull();
     await pool.query(`UPDATE detection_jobs SET status = 'completed', finished_at = now() WHERE id = $1`, [
       done.id,
     ]);
@@ -153,7 +153,7 @@ describe('queue watch', () => {
     expect(received).toEqual([waiting.key]);
     expect(watch.restarts()).toBe(1);
     // The worker holding the job dies (its lease is not renewed): once the lease runs out, the job is re-sent, once.
-    await receive((keys) => keys.length > 1, 10_000);
+    await receive((keys) => keys.length > 1, 20_000);
     await receive(() => false, 1500);
     expect(received).toEqual([waiting.key, held.key]);
     expect(received).not.toContain(done.key);
