@@ -35,6 +35,10 @@ def log(*a):
     print("[export]", *a, flush=True)
 
 
+# EXPORT_CONV_AS_2D=0 exports the convolutions as they are (Conv1d), to compare.
+CONV_AS_2D = os.environ.get("EXPORT_CONV_AS_2D", "1") == "1"
+
+
 class InstanceNormAffine(nn.Module):
     """A GroupNorm with one channel per group, computed as instance norm with the affine inside.
 
@@ -52,13 +56,33 @@ class InstanceNormAffine(nn.Module):
         return F.instance_norm(x.float(), weight=self.weight, bias=self.bias, eps=self.eps)
 
 
+class Conv1dAs2d(nn.Module):
+    """A Conv1d computed as a Conv2d over [B, C, 1, T] with a [Cout, Cin/groups, 1, K] kernel: the same sums of the same
+    products. onnxruntime lays 2-D convolutions out in channel blocks (its NCHWc transformer, MLAS's direct
+    convolution kernels) and runs them faster than its 1-D im2col path (docs/performance.md)."""
+
+    def __init__(self, conv: nn.Conv1d):
+        super().__init__()
+        assert conv.padding_mode == "zeros" and isinstance(conv.padding, tuple), (conv.padding_mode, conv.padding)
+        self.weight, self.bias = conv.weight, conv.bias
+        self.stride, self.padding, self.dilation, self.groups = conv.stride[0], conv.padding[0], conv.dilation[0], conv.groups
+
+    def forward(self, x):
+        y = F.conv2d(x.unsqueeze(2), self.weight.unsqueeze(2), self.bias, stride=(1, self.stride),
+                     padding=(0, self.padding), dilation=(1, self.dilation), groups=self.groups)
+        return y.squeeze(2)
+
+
 def for_inference_graph(model):
-    """The graph the runtime runs: one-channel-per-group GroupNorms as InstanceNormAffine. Training code and
-    state-dict keys stay as they are; only the exported graph changes."""
+    """The graph the runtime runs: one-channel-per-group GroupNorms as InstanceNormAffine, and every Conv1d as
+    Conv1dAs2d. Training code, weights and state-dict keys stay as they are; only the exported graph changes."""
     for m in model.modules():
         norm = getattr(m, "norm", None)
         if isinstance(norm, nn.GroupNorm) and norm.num_groups == norm.num_channels and norm.affine:
             m.norm = InstanceNormAffine(norm)
+        conv = getattr(m, "conv", None)
+        if CONV_AS_2D and isinstance(conv, nn.Conv1d) and not hasattr(conv, "weight_g"):
+            m.conv = Conv1dAs2d(conv)
     return model
 
 
