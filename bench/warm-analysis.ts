@@ -16,11 +16,13 @@ export interface WarmRun {
   result: AnalysisResult;
 }
 
-export async function warmAnalyzer(manifestPath?: string) {
+/** `spinning` overrides INFERENCE_SPIN (bench:pipeline-warm measures both). */
+export async function warmAnalyzer(manifestPath?: string, spinning?: boolean) {
   const config = loadConfig(['model', 'limits']);
   const detector = await OnnxDetector.load(manifestPath ?? resolveProjectPath(config.MODEL_MANIFEST), {
     threads: config.INFERENCE_THREADS,
     device: 'cpu',
+    spinning: spinning ?? config.INFERENCE_SPIN,
   });
   const queue = new InferenceQueue(detector, {
     maxBatch: config.INFERENCE_MAX_BATCH,

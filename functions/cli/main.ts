@@ -184,7 +184,11 @@ export async function main(argv: string[]): Promise<number> {
     const manifest = parsed.values.model ? parsed.values.model : resolveProjectPath(config.MODEL_MANIFEST);
     // The model loads (onnxruntime, checksum, a probe run) while the first file is read and decoded.
     const { manifest: contract } = await loadManifest(manifest);
-    const options = { threads: config.INFERENCE_THREADS, device: config.INFERENCE_DEVICE };
+    const options = {
+      threads: config.INFERENCE_THREADS,
+      device: config.INFERENCE_DEVICE,
+      spinning: config.INFERENCE_SPIN,
+    };
     const loading = import('../inference/onnx-detector.ts').then(({ OnnxDetector }) =>
       OnnxDetector.load(manifest, options),
     );

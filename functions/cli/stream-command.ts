@@ -130,6 +130,7 @@ async function streamLocally(
     detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
       threads: config.INFERENCE_THREADS,
       device: config.INFERENCE_DEVICE,
+      spinning: config.INFERENCE_SPIN,
     });
     extractors = await extractorCatalogFromConfig(config);
   } catch (error) {

@@ -18,6 +18,8 @@ export interface DetectorOptions {
   device?: 'auto' | 'cpu' | 'cuda';
   /** Check the file against the manifest's sha256 (default true). */
   verifyChecksum?: boolean;
+  /** Pool threads spin between parallel sections (INFERENCE_SPIN; default false: they sleep). */
+  spinning?: boolean;
 }
 
 const log = getLogger('inference');
@@ -39,14 +41,15 @@ function cudaProviderInstalled(): boolean {
 }
 
 async function createSession(modelPath: string, options: DetectorOptions) {
+  const spin = options.spinning ? '1' : '0';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
     intraOpNumThreads: options.threads ?? 0,
     interOpNumThreads: 1,
-    // onnxruntime's pool threads spin between parallel sections by default: on a machine with few cores they take
-    // the CPU the decoding thread needs to run beside inference, and on a shared machine they spin while another
-    // process holds the core. Measured on 2 shared cores (bench:pipeline-warm): as fast alone, faster beside work.
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    // onnxruntime's pool threads spin between parallel sections unless told not to: on a machine with few cores
+    // they take the CPU the decoding thread needs to run beside inference, and on a shared machine they spin while
+    // another process holds the core. Off unless configured (INFERENCE_SPIN); bench:pipeline-warm measures both.
+    extra: { session: { intra_op: { allow_spinning: spin }, inter_op: { allow_spinning: spin } } },
   };
   const device = options.device ?? 'auto';
   if (device === 'cuda' || (device === 'auto' && cudaProviderInstalled())) {

@@ -135,6 +135,15 @@ const sections = {
     MODEL_MANIFEST: z.string().min(1).default(DEFAULT_MODEL_MANIFEST),
     INFERENCE_THREADS: int(0, 64).default(0),
     INFERENCE_DEVICE: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
+    /**
+     * `1`: onnxruntime's pool threads spin between parallel sections instead of sleeping. Off by default: on a
+     * shared or busy machine spinning threads take the CPU from decoding and from other processes, and
+     * bench:pipeline-warm measures both (docs/performance.md); turn it on where the process owns quiet cores.
+     */
+    INFERENCE_SPIN: z
+      .enum(['0', '1'])
+      .default('0')
+      .transform((v) => v === '1'),
     /** Most windows per model run, across every request (default: the manifest's batch_size). */
     INFERENCE_MAX_BATCH: int(1, 256).optional(),
     /** Longest a window waits for others to share its batch while the model is idle, ms. */

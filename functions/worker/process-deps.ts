@@ -45,6 +45,7 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
   const detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
     threads: config.INFERENCE_THREADS,
     device: config.INFERENCE_DEVICE,
+    spinning: config.INFERENCE_SPIN,
   });
   const { metrics } = await processMetrics(config);
   const inference = new InferenceQueue(detector, {

@@ -8,17 +8,22 @@ export_model(model, out_dir, ...) writes:
   model.json                realtone.model/v1 manifest
 """
 import argparse
+import copy
+import json
 import os
+import subprocess
 import sys
 import time
 
 import numpy as np
 import onnx
 import torch
+import torch.nn.functional as F
+from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, MODEL_DIR, WINDOW, normalize_chunk, repeat_pad, runtime_chunks, sha256_file, stable_hash, write_json  # noqa: E402
-from wavlm import WavLMSpoofDetector, config_for_checkpoint, count_parameters, estimate_flops, fold_weight_norm  # noqa: E402
+from wavlm import WavLMConfig, WavLMSpoofDetector, config_for_checkpoint, count_parameters, estimate_flops, fold_weight_norm  # noqa: E402
 
 # The default detector's recipe (corpus, model, training). Bump the major version when any of them changes.
 # 5: band-matched corpus (CORPUS_BAND_MATCH=1, default since model v5).
@@ -30,8 +35,59 @@ def log(*a):
     print("[export]", *a, flush=True)
 
 
+# EXPORT_CONV_AS_2D=0 exports the convolutions as they are (Conv1d), to compare.
+CONV_AS_2D = os.environ.get("EXPORT_CONV_AS_2D", "1") == "1"
+
+
+class InstanceNormAffine(nn.Module):
+    """A GroupNorm with one channel per group, computed as instance norm with the affine inside.
+
+    GroupNorm(C, C) normalises each channel over time: that is InstanceNormalization, whose own per-channel scale and
+    bias are the GroupNorm's affine. torch exports GroupNorm as Reshape, InstanceNormalization with ones and zeros,
+    Reshape, Mul, Add; onnxruntime then makes three passes over the largest tensor of the graph ([B, 64, 12799]) where
+    one does. Same weights, same arithmetic per element (parity checked by the caller)."""
+
+    def __init__(self, gn: nn.GroupNorm):
+        super().__init__()
+        assert gn.num_groups == gn.num_channels and gn.affine, (gn.num_groups, gn.num_channels)
+        self.weight, self.bias, self.eps = gn.weight, gn.bias, gn.eps
+
+    def forward(self, x):
+        return F.instance_norm(x.float(), weight=self.weight, bias=self.bias, eps=self.eps)
+
+
+class Conv1dAs2d(nn.Module):
+    """A Conv1d computed as a Conv2d over [B, C, 1, T] with a [Cout, Cin/groups, 1, K] kernel: the same sums of the same
+    products. onnxruntime lays 2-D convolutions out in channel blocks (its NCHWc transformer, MLAS's direct
+    convolution kernels) and runs them faster than its 1-D im2col path (docs/performance.md)."""
+
+    def __init__(self, conv: nn.Conv1d):
+        super().__init__()
+        assert conv.padding_mode == "zeros" and isinstance(conv.padding, tuple), (conv.padding_mode, conv.padding)
+        self.weight, self.bias = conv.weight, conv.bias
+        self.stride, self.padding, self.dilation, self.groups = conv.stride[0], conv.padding[0], conv.dilation[0], conv.groups
+
+    def forward(self, x):
+        y = F.conv2d(x.unsqueeze(2), self.weight.unsqueeze(2), self.bias, stride=(1, self.stride),
+                     padding=(0, self.padding), dilation=(1, self.dilation), groups=self.groups)
+        return y.squeeze(2)
+
+
+def for_inference_graph(model):
+    """The graph the runtime runs: one-channel-per-group GroupNorms as InstanceNormAffine, and every Conv1d as
+    Conv1dAs2d. Training code, weights and state-dict keys stay as they are; only the exported graph changes."""
+    for m in model.modules():
+        norm = getattr(m, "norm", None)
+        if isinstance(norm, nn.GroupNorm) and norm.num_groups == norm.num_channels and norm.affine:
+            m.norm = InstanceNormAffine(norm)
+        conv = getattr(m, "conv", None)
+        if CONV_AS_2D and isinstance(conv, nn.Conv1d) and not hasattr(conv, "weight_g"):
+            m.conv = Conv1dAs2d(conv)
+    return model
+
+
 def onnx_export(model, path):
-    model.eval()
+    model = for_inference_graph(copy.deepcopy(model)).eval()
     dummy = torch.zeros(2, WINDOW)
     torch.onnx.export(
         model, (dummy,), path, opset_version=17, input_names=["waveform"], output_names=["logit"],
@@ -125,17 +181,50 @@ def pick_parity_inputs(corpus_dir, seed):
     return [normalize_chunk(x) for x, _ in items], [d for _, d in items]
 
 
+def reexport(out_dir):
+    """Export the committed weights (out_dir/model.pt, config.json) again with the current graph rewrites, without
+    the training corpus: the weights, parity fixtures and thresholds stay; model.onnx, its sha256 and the version's
+    build hash change. Checks the new graph against the committed PyTorch logits in onnxruntime-node
+    (verify_onnx.mjs) before the manifest is rewritten."""
+    cfg_json = json.load(open(os.path.join(out_dir, "config.json")))
+    model = WavLMSpoofDetector(WavLMConfig(**cfg_json["config"]))
+    model.load_state_dict(torch.load(os.path.join(out_dir, cfg_json["state_dict"]), map_location="cpu"))
+    fold_weight_norm(model.eval())
+    meta = json.load(open(os.path.join(out_dir, "parity", "parity.json")))
+    x = np.fromfile(os.path.join(out_dir, "parity", meta["inputs"]), dtype="<f4").reshape(meta["shape"])
+    want = np.fromfile(os.path.join(out_dir, "parity", meta["outputs"]), dtype="<f4")
+    with torch.no_grad():
+        got = model(torch.from_numpy(x.astype(np.float32))).numpy()
+    assert np.abs(got - want).max() < 1e-5, ("model.pt does not reproduce the parity outputs", got, want)
+    onnx_path = os.path.join(out_dir, "model.onnx")
+    ops = onnx_export(model, onnx_path + ".new")
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+    os.replace(onnx_path + ".new", onnx_path)
+    check = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "verify_onnx.mjs"), out_dir], cwd=repo)
+    assert check.returncode == 0, "onnxruntime-node disagrees with the PyTorch logits"
+    manifest_path = os.path.join(out_dir, "model.json")
+    manifest = json.load(open(manifest_path))
+    digest = sha256_file(onnx_path)
+    base_version = manifest["version"].split("+")[0]
+    manifest["version"] = "%s+%s" % (base_version, digest[:8]) if "+" in manifest["version"] else manifest["version"]
+    manifest["sha256"] = digest
+    write_json(manifest_path, manifest)
+    log("re-exported %s: ops %s; sha256 %s; version %s" % (onnx_path, ", ".join(ops), digest[:12], manifest["version"]))
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--reexport", metavar="MODEL_DIR",
+                    help="export MODEL_DIR/model.pt again (graph rewrites only; no corpus, no training)")
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--corpus", default=os.path.join(CACHE, "corpus"))
     ap.add_argument("--ckpt", default=os.path.join(CACHE, "train", "best.pt"))
     ap.add_argument("--metrics", default=os.path.join(CACHE, "eval", "metrics.json"))
     ap.add_argument("--out", default=MODEL_DIR)
     args = ap.parse_args()
-    import json
-
     torch.set_num_threads(2)
+    if args.reexport:
+        return reexport(args.reexport)
     t0 = time.time()
     cfg = config_for_checkpoint(args.ckpt)
     model = WavLMSpoofDetector(cfg)

@@ -38,5 +38,16 @@ for (const { dir, required } of MODELS) {
       // The fixtures are informative: the logits are not all alike.
       expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
     }, 120_000);
+
+    it('gives the same logits with spinning pool threads (INFERENCE_SPIN=1)', async () => {
+      const meta = JSON.parse(readFileSync(path.join(dir, 'parity', 'parity.json'), 'utf8'));
+      const inputs = f32(path.join(dir, 'parity', meta.inputs ?? 'inputs.f32'));
+      const expected = f32(path.join(dir, 'parity', meta.outputs ?? 'outputs.f32'));
+      const detector = await OnnxDetector.load(path.join(dir, 'model.json'), { spinning: true });
+      const got = await detector.raw(inputs, meta.n);
+      await detector.close();
+      for (let i = 0; i < meta.n; i++)
+        expect(Math.abs(got[i]! - expected[i]!)).toBeLessThanOrEqual(meta.atol);
+    }, 120_000);
   });
 }

@@ -34,4 +34,11 @@ describe('loadConfig', () => {
       /VERDICT_FAKE/,
     );
   });
+
+  it('reads INFERENCE_SPIN as a boolean, off by default, and refuses anything but 0 or 1', () => {
+    expect(loadConfig(['model'], {}).INFERENCE_SPIN).toBe(false);
+    expect(loadConfig(['model'], { INFERENCE_SPIN: '1' }).INFERENCE_SPIN).toBe(true);
+    expect(loadConfig(['model'], { INFERENCE_SPIN: '0' }).INFERENCE_SPIN).toBe(false);
+    expect(() => loadConfig(['model'], { INFERENCE_SPIN: 'yes' })).toThrow(/INFERENCE_SPIN/);
+  });
 });
