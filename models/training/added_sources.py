@@ -29,6 +29,10 @@ import soundfile as sf
 DRASCULA = {"drascula": "en", "drascula-spanish": "es", "drascula-italian": "it"}
 FOTAQ = "flight-of-the-amazon-queen"
 ADDED_HUMAN_PACKAGES = list(DRASCULA) + [FOTAQ]
+# gross minutes of a whole package at most, on top of the 12-minute speaker cap: under the speaker cap alone
+# FOTAQ's 83 speaker groups keep 122 minutes, more than the three drascula dubs together (113), and would make
+# one family (and its 16 kbit/s MP3 channel, which synthetic clips then copy as often) a fifth of the human side
+PACKAGE_CAP_MIN = {FOTAQ: 60.0}
 CONTRIB_PACKAGES = ["festvox-rablpc16k", "festvox-rablpc8k", "festvox-don", "hts-voice-nitech-jp-atr503-m001"]
 GAME_SR = 11025
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -202,6 +206,27 @@ def added_human_inventory(src_dir, workers=2):
     for p in sorted(glob.glob(os.path.join(root, "*", "*.wav"))):
         units.append(dict(path=p, package=FOTAQ, speaker="fotaq/" + p.split("/")[-2], lang="en"))
     return units
+
+
+def speaker_caps(spk_secs, spk_pkg, cap, package_cap):
+    """Seconds each speaker may keep: `cap`, lowered for the speakers of a package in `package_cap` (seconds) to
+    the common level L at which sum(min(secs, L)) over the package's speakers equals the package cap, so the
+    largest speakers lose most and small ones keep everything (water-filling; L found by bisection)."""
+    caps = {s: cap for s in spk_secs}
+    for pkg, pcap in package_cap.items():
+        spks = [s for s in spk_secs if spk_pkg[s] == pkg]
+        if sum(min(spk_secs[s], cap) for s in spks) <= pcap:
+            continue
+        lo, hi = 0.0, cap
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            if sum(min(spk_secs[s], mid) for s in spks) > pcap:
+                hi = mid
+            else:
+                lo = mid
+        for s in spks:
+            caps[s] = lo
+    return caps
 
 
 def contrib_path(src_dir, pkg, *parts):

@@ -38,7 +38,7 @@ from scipy import signal
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from added_corpus import ADDED_WEIGHTS, festival_jobs, synthesize_added  # noqa: E402
 from added_engines import festival_setup_lines  # noqa: E402
-from added_sources import ADDED_HUMAN_PACKAGES, added_human_inventory, fetch_added  # noqa: E402
+from added_sources import ADDED_HUMAN_PACKAGES, PACKAGE_CAP_MIN, added_human_inventory, fetch_added, speaker_caps  # noqa: E402
 from band_match import match_bands  # noqa: E402
 from channels import MP3_16K, assign_native_channels, processed_voice, u8_11k  # noqa: E402
 from common import CACHE, MODEL_DIR, SR, env_flag, stable_hash, write_json  # noqa: E402
@@ -602,13 +602,17 @@ def main():
     spk_pkg = {}
     selected = []
     cap = args.cap_min * 60 * args.scale
+    # per-package caps (added sources only: FOTAQ) lower the speaker caps of that package (added_sources.py)
+    caps = speaker_caps({s: sum(u["secs"] for u in us) for s, us in by_spk.items()},
+                        {s: us[0]["package"] for s, us in by_spk.items()}, cap,
+                        {p: m * 60 * args.scale for p, m in PACKAGE_CAP_MIN.items()})
     for spk in sorted(by_spk):
         # hash the path inside the package tree, not the absolute one: the corpus must not depend on where
         # the repository is checked out (it did: a clone elsewhere selected other units under the cap)
         lst = sorted(by_spk[spk], key=lambda u: stable_hash(seed, os.path.relpath(u["path"], src)))
         tot = 0.0
         for u in lst:
-            if tot >= cap:
+            if tot >= caps[spk]:
                 break
             selected.append(u)
             tot += u["secs"]

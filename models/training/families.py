@@ -77,3 +77,39 @@ def leave_out_mask(rows, excluded):
     keep = [family_of(r) not in excluded for r in rows]
     human_channels = {channel_of(r) for r, k in zip(rows, keep) if k and r["label"] == "human"}
     return [k and (r["label"] == "human" or channel_of(r) in human_channels or not channel_of(r)) for r, k in zip(rows, keep)]
+
+
+def minutes_table(manifest_path):
+    """Markdown table of clips and minutes per family and split of a corpus manifest (copy 0 and its
+    rearrangements counted alike: what training actually draws from), with each family's share of its class's
+    training minutes."""
+    import csv
+    import gzip
+    from collections import defaultdict
+
+    opener = gzip.open if manifest_path.endswith(".gz") else open
+    with opener(manifest_path, "rt") as f:
+        rows = list(csv.DictReader(f))
+    splits = ("train", "val", "test", "heldout")
+    mins, clips, label = defaultdict(float), defaultdict(int), {}
+    for r in rows:
+        fam = family_of(r)
+        label[fam] = r["label"]
+        mins[fam, r["split"]] += float(r["seconds"]) / 60
+        clips[fam, r["split"]] += 1
+    train_total = defaultdict(float)
+    for fam in label:
+        train_total[label[fam]] += mins[fam, "train"]
+    out = ["| family | class | " + " | ".join("%s clips / min" % s for s in splits) + " | share of class (train min) |",
+           "|---|---|" + "---|" * len(splits) + "---|"]
+    for fam in sorted(label, key=lambda f: (label[f], -mins[f, "train"])):
+        cells = ["%d / %.1f" % (clips[fam, s], mins[fam, s]) for s in splits]
+        share = 100 * mins[fam, "train"] / max(train_total[label[fam]], 1e-9)
+        out.append("| %s | %s | %s | %.1f %% |" % (fam, label[fam], " | ".join(cells), share))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(minutes_table(sys.argv[1] if len(sys.argv) > 1 else "models/.cache/corpus/manifest.csv"))

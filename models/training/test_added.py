@@ -96,6 +96,18 @@ def test_splice_and_channels():
     del rng
 
 
+def test_package_cap():
+    from added_sources import speaker_caps
+
+    secs = {"q/joe": 4000.0, "q/a": 100.0, "q/b": 900.0, "d/x": 5000.0}
+    pkg = {"q/joe": "fotaq", "q/a": "fotaq", "q/b": "fotaq", "d/x": "drascula"}
+    caps = speaker_caps(secs, pkg, 720.0, {"fotaq": 1000.0})
+    check(caps["d/x"] == 720.0, "other packages keep the speaker cap")
+    kept = sum(min(secs[s], caps[s]) for s in secs if pkg[s] == "fotaq")
+    check(abs(kept - 1000.0) < 1e-3 and abs(caps["q/joe"] - 450.0) < 1e-3, "water level 450 s gives the package cap (%.1f)" % kept)
+    check(speaker_caps(secs, pkg, 720.0, {"fotaq": 5000.0})["q/joe"] == 720.0, "a package under its cap is untouched")
+
+
 if __name__ == "__main__":
     for name, fn in sorted(globals().items()):
         if name.startswith("test_") and callable(fn):
