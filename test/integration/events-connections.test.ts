@@ -4,19 +4,17 @@
  * $connect/$disconnect handler takes tickets issued by the real ticket code; a push reaches only the job owner's
  * connections, and a connection API Gateway reports gone (410) is forgotten.
  */
-import http from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyValueFromConfig } from '../../functions/adapters/factory.ts';
 import { DynamoConnections } from '../../functions/adapters/dynamo-connections.ts';
 import { issueTicket } from '../../functions/core/tickets/tickets.ts';
-import { startDynamo } from '../../functions/local/dynamo.ts';
+import {
+  CONNECTIONS_TABLE as TABLE,
+  startConnectionsStandIns,
+  type ConnectionsStandIns,
+} from '../support/connections-aws.ts';
 
-const TABLE = 'realtone-connections';
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
-let management: http.Server;
-const posts: { connection: string; body: string }[] = [];
-const gone = new Set<string>();
+let aws: ConnectionsStandIns;
 
 beforeAll(async () => {
   // The handler reads its configuration from the environment, as in a Lambda (tests run in their own process).
@@ -27,48 +25,12 @@ beforeAll(async () => {
     CACHE_DRIVER: 'memory',
     CONNECTIONS_TABLE: TABLE,
   });
-  dynamo = await startDynamo(0, 'us-east-1');
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'connection_id', AttributeType: 'S' },
-        { AttributeName: 'user_id', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'connection_id', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by_user',
-          KeySchema: [{ AttributeName: 'user_id', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expires_at'] },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  client.destroy();
-  management = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const connection = decodeURIComponent(/\/@connections\/([^/?]+)/.exec(req.url ?? '')?.[1] ?? '');
-      if (gone.has(connection)) {
-        res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' });
-        res.end('{"message":"gone"}');
-        return;
-      }
-      posts.push({ connection, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => management.listen(0, '127.0.0.1', r));
-  process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  aws = await startConnectionsStandIns();
+  process.env.DYNAMODB_ENDPOINT = aws.dynamoEndpoint;
 });
 
 afterAll(async () => {
-  management?.close();
-  await dynamo?.stop();
+  await aws?.stop();
 });
 
 const connectEvent = (routeKey: string, connectionId: string, ticket?: string) =>
@@ -100,18 +62,18 @@ describe('events socket in AWS', () => {
 
     const connections = new DynamoConnections(TABLE, {
       region: 'us-east-1',
-      endpoint: dynamo.endpoint,
-      callbackUrl: `http://127.0.0.1:${(management.address() as { port: number }).port}`,
+      endpoint: aws.dynamoEndpoint,
+      callbackUrl: aws.callbackUrl,
     });
     expect((await connections.connectionsOf(alice)).sort()).toEqual(['A1=', 'A2=']);
     await connections.push(alice, '{"type":"job","job":{"id":"j"}}');
-    expect(posts.map((p) => p.connection).sort()).toEqual(['A1=', 'A2=']);
-    expect(posts.every((p) => p.body === '{"type":"job","job":{"id":"j"}}')).toBe(true);
+    expect(aws.pushes.map((p) => p.connection).sort()).toEqual(['A1=', 'A2=']);
+    expect(aws.pushes.every((p) => p.body === '{"type":"job","job":{"id":"j"}}')).toBe(true);
 
-    gone.add('A2=');
-    posts.length = 0;
+    aws.gone.add('A2=');
+    aws.pushes.length = 0;
     await connections.push(alice, '{"type":"job"}');
-    expect(posts.map((p) => p.connection)).toEqual(['A1=']);
+    expect(aws.pushes.map((p) => p.connection)).toEqual(['A1=']);
     expect(await connections.connectionsOf(alice)).toEqual(['A1=']);
 
     expect(await handler(connectEvent('$disconnect', 'A1='))).toEqual({ statusCode: 200 });

@@ -6,8 +6,6 @@
  * attempts due retries with the same webhook-id.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoConnections } from '../../functions/adapters/dynamo-connections.ts';
@@ -16,17 +14,17 @@ import { migrate } from '../../functions/adapters/postgres/migrations.ts';
 import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { PostgresWebhookRepository } from '../../functions/adapters/postgres/webhook-repository.ts';
 import { newSecret } from '../../functions/core/webhooks/signing.ts';
-import { startDynamo } from '../../functions/local/dynamo.ts';
+import {
+  CONNECTIONS_TABLE as TABLE,
+  startConnectionsStandIns,
+  type ConnectionsStandIns,
+} from '../support/connections-aws.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
 
-const TABLE = 'realtone-connections';
 let schema: TestSchema;
 let pool: pg.Pool;
-let dynamo: Awaited<ReturnType<typeof startDynamo>>;
-let management: http.Server;
-let callbackUrl: string;
-const pushes: { connection: string; body: string }[] = [];
+let aws: ConnectionsStandIns;
 const receivers: WebhookReceiver[] = [];
 
 beforeAll(async () => {
@@ -34,45 +32,14 @@ beforeAll(async () => {
   pool = schema.pool;
   await migrate(pool);
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
-  dynamo = await startDynamo(0, 'us-east-1');
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [
-        { AttributeName: 'connection_id', AttributeType: 'S' },
-        { AttributeName: 'user_id', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'connection_id', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by_user',
-          KeySchema: [{ AttributeName: 'user_id', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['expires_at'] },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  client.destroy();
-  management = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const connection = decodeURIComponent(/\/@connections\/([^/?]+)/.exec(req.url ?? '')?.[1] ?? '');
-      pushes.push({ connection, body: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => management.listen(0, '127.0.0.1', r));
-  callbackUrl = `http://127.0.0.1:${(management.address() as { port: number }).port}`;
+  aws = await startConnectionsStandIns();
   Object.assign(process.env, {
     AWS_REGION: 'us-east-1',
     UPLOAD_BUCKET: 'realtone-uploads',
     DATABASE_URL: schema.url,
     CONNECTIONS_TABLE: TABLE,
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    EVENTS_CALLBACK_URL: callbackUrl,
+    DYNAMODB_ENDPOINT: aws.dynamoEndpoint,
+    EVENTS_CALLBACK_URL: aws.callbackUrl,
     // The receiver is on 127.0.0.1; the `public` policy is covered by webhook-delivery.test.ts.
     WEBHOOK_URL_POLICY: 'loopback',
   });
@@ -80,8 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(receivers.map((r) => r.stop()));
-  management?.close();
-  await dynamo?.stop();
+  await aws?.stop();
   await schema.drop();
 });
 
@@ -129,7 +95,7 @@ describe('notification sender Lambda', () => {
       secret,
     });
     await pool.query(`UPDATE webhooks SET created_at = now() - interval '1 minute' WHERE id = $1`, [hook.id]);
-    const connections = new DynamoConnections(TABLE, { region: 'us-east-1', endpoint: dynamo.endpoint });
+    const connections = new DynamoConnections(TABLE, { region: 'us-east-1', endpoint: aws.dynamoEndpoint });
     await connections.add('C1=', user.id);
     await connections.add('C2=', other.user.id);
 
@@ -142,8 +108,8 @@ describe('notification sender Lambda', () => {
       ) as never,
     );
     expect(result).toEqual({ batchItemFailures: [] });
-    expect(pushes.map((p) => p.connection)).toEqual(['C1=']);
-    const pushed = JSON.parse(pushes[0]!.body);
+    expect(aws.pushes.map((p) => p.connection)).toEqual(['C1=']);
+    const pushed = JSON.parse(aws.pushes[0]!.body);
     expect(pushed).toMatchObject({ type: 'job', job: { id: job.id, status: 'failed' } });
     expect(pushed.job.error).toEqual({ code: 'corrupt_audio', message: 'the data is not audio' });
     const [first] = await receiver.waitFor(1);
