@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoConnections } from '../../functions/adapters/dynamo-connections.ts';
 import { PostgresJobRepository } from '../../functions/adapters/postgres/job-repository.ts';
 import { migrate } from '../../functions/adapters/postgres/migrations.ts';
-import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { PostgresWebhookRepository } from '../../functions/adapters/postgres/webhook-repository.ts';
 import { newSecret } from '../../functions/core/webhooks/signing.ts';
 import {
@@ -19,6 +18,7 @@ import {
   startConnectionsStandIns,
   type ConnectionsStandIns,
 } from '../support/connections-aws.ts';
+import { createUserWithJob } from '../support/test-jobs.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
 
@@ -52,24 +52,10 @@ afterAll(async () => {
 });
 
 async function failedJob() {
-  const users = new PostgresUserRepository(pool);
+  const { user, job } = await createUserWithJob(pool);
   const jobs = new PostgresJobRepository(pool);
-  const user = await users.create({
-    id: randomUUID(),
-    email: `${randomUUID()}@example.com`,
-    passwordHash: 'x',
-  });
-  const id = randomUUID();
-  await jobs.create({
-    id,
-    userId: user.id,
-    filename: 'a.wav',
-    contentType: 'audio/wav',
-    declaredBytes: 100,
-    objectKey: `uploads/${user.id}/${id}/a.wav`,
-  });
-  await jobs.claim(id, 30, 3);
-  return { user, job: await jobs.fail(id, 'corrupt_audio', 'the data is not audio') };
+  await jobs.claim(job.id, 30, 3);
+  return { user, job: await jobs.fail(job.id, 'corrupt_audio', 'the data is not audio') };
 }
 
 const sqsEvent = (...bodies: string[]) => ({

@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../functions/adapters/postgres/schema.ts';
 import { PostgresJobRepository } from '../../functions/adapters/postgres/job-repository.ts';
 import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { EmailTakenError } from '../../functions/core/auth/errors.ts';
+import { createUserWithJob } from '../support/test-jobs.ts';
 import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
 
 let pool: pg.Pool;
@@ -26,22 +27,7 @@ afterAll(async () => {
   await schema.drop();
 });
 
-async function newJob() {
-  const user = await users.create({
-    id: randomUUID(),
-    email: `${randomUUID()}@example.com`,
-    passwordHash: 'x',
-  });
-  const id = randomUUID();
-  return jobs.create({
-    id,
-    userId: user.id,
-    filename: 'a.wav',
-    contentType: 'audio/wav',
-    declaredBytes: 100,
-    objectKey: `uploads/${user.id}/${id}/a.wav`,
-  });
-}
+const newJob = async () => (await createUserWithJob(pool)).job;
 
 describe('migrations', () => {
   it('apply once, are idempotent, and refuse an edited migration', async () => {
