@@ -47,15 +47,10 @@ export interface DeliveryRecord {
   createdAt: Date;
 }
 
-export interface NewDelivery {
-  id: string;
-  messageId: string;
-  webhookId: string;
-  userId: string;
-  event: WebhookEvent;
-  subjectId: string;
-  payload: string;
-}
+export type NewDelivery = Pick<
+  DeliveryRecord,
+  'id' | 'messageId' | 'webhookId' | 'userId' | 'event' | 'subjectId' | 'payload'
+>;
 
 /** What one attempt saw; the outcome decides the delivery's next state. */
 export interface AttemptRecord {

@@ -61,18 +61,23 @@ export function grantApi(role: iam.IRole, t: GrantTargets, jwtSecret: secretsman
   acknowledgeUploadPrefix(role, t.storage);
 }
 
+/** Read the uploaded audio (the detector and gRPC services decode it; nothing else of the bucket). */
+function grantReadUploads(role: iam.IRole, storage: GrantTargets['storage']): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadUploads',
+      actions: ['s3:GetObject'],
+      resources: [storage.uploadObjectsArn()],
+    }),
+  );
+}
+
 /**
  * Detector: read uploads, write result manifests (and remove one whose job was deleted meanwhile), read the
  * database and cache secrets, and the model from S3 when configured.
  */
 export function grantWorker(role: iam.IRole, t: GrantTargets, modelS3Uri?: string): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'ReadUploads',
-      actions: ['s3:GetObject'],
-      resources: [t.storage.uploadObjectsArn()],
-    }),
-  );
+  grantReadUploads(role, t.storage);
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'WriteResultManifests',
@@ -110,13 +115,7 @@ export function grantGrpc(
   secrets: secretsmanager.ISecret[],
   modelS3Uri?: string,
 ): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      sid: 'ReadUploads',
-      actions: ['s3:GetObject'],
-      resources: [t.storage.uploadObjectsArn()],
-    }),
-  );
+  grantReadUploads(role, t.storage);
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       sid: 'MissingObjectsAreNotFound',
