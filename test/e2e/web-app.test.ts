@@ -100,7 +100,8 @@ async function expectPageMatchesJob(jobId: string) {
   expect(await verdict.innerText()).toContain(label);
   expect(await verdict.innerText()).toContain(job.result.overall.score.toFixed(3));
   const rows = page().getByRole('table', { name: 'Chunks' }).locator('tbody tr');
-  expect(await rows.count()).toBe(job.result.chunks.length);
+  // Unlike the reads above, count() does not wait for the page: poll, so a re-render in between cannot fail it.
+  await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(job.result.chunks.length);
   for (const [i, chunk] of job.result.chunks.entries()) {
     const cells = await rows.nth(i).locator('td').allInnerTexts();
     expect(cells[0]).toBe(String(chunk.index + 1));
