@@ -8,7 +8,9 @@
  * filled round-robin over groups (users), and within a group over callers: a long file cannot starve a stream,
  * nor a stream another, and a user running many jobs at once gets one share of the model, as does a user running
  * one. A caller that names no group is a group of its own.
- * One batch runs at a time: onnxruntime already spreads one run over the cores.
+ * As many batches run at once as the detector can score at once (`Detector.concurrency`: one for a single
+ * onnxruntime session, which already spreads a run over its threads; one per thread for a DetectorPool). When
+ * several runners are free, the waiting windows are shared evenly among them.
  */
 import type { Detector } from '../../ports/detector.ts';
 import { CancelledError } from './errors.ts';
@@ -32,7 +34,7 @@ interface Pending {
 export interface QueueStats {
   batches: number;
   windows: number;
-  /** Time the model spent running batches, ms. */
+  /** Time spent running batches, ms, summed over batches (so up to `concurrency` × the wall time). */
   busyMs: number;
 }
 
@@ -48,12 +50,15 @@ export class InferenceQueue {
   /** The group of each caller with windows waiting. */
   private readonly groupOf = new Map<object, unknown>();
   private queued = 0;
-  private running: Promise<void> | undefined;
+  private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly batch: Float32Array;
+  /** Batch buffers not in use (one per batch in flight, allocated on demand). */
+  private readonly buffers: Float32Array[] = [];
   private readonly window: number;
   private idleWaiters: (() => void)[] = [];
   private readonly onBatch: InferenceQueueOptions['onBatch'];
+  /** True while the detector is still loading: windows wait, so that batches are formed once it can run them. */
+  private loading: boolean;
 
   constructor(
     readonly detector: Detector,
@@ -63,7 +68,18 @@ export class InferenceQueue {
     this.maxWaitMs = Math.max(0, options.maxWaitMs ?? 5);
     this.onBatch = options.onBatch;
     this.window = detector.manifest.input.shape[1];
-    this.batch = new Float32Array(this.maxBatch * this.window);
+    this.loading = detector.ready !== undefined;
+    const loaded = () => {
+      this.loading = false;
+      this.schedule();
+    };
+    // A detector that fails to load still gets its batches, so that every window is rejected with its error.
+    detector.ready?.then(loaded, loaded);
+  }
+
+  /** Batches that may run at once. */
+  get concurrency(): number {
+    return Math.max(1, this.detector.concurrency ?? 1);
   }
 
   get manifest() {
@@ -136,7 +152,7 @@ export class InferenceQueue {
 
   /** Resolves when nothing waits and no batch runs (drain, tests). */
   idle(): Promise<void> {
-    if (!this.queued && !this.running) return Promise.resolve();
+    if (!this.queued && !this.inFlight) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -146,27 +162,40 @@ export class InferenceQueue {
   }
 
   private schedule(): void {
-    if (this.running || !this.queued) return;
+    if (this.loading || this.inFlight >= this.concurrency || !this.queued) return;
     if (this.queued >= this.maxBatch || this.maxWaitMs === 0) {
       this.clearTimer();
-      this.running = this.runBatch();
+      this.dispatch();
     } else if (!this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
-        if (!this.running && this.queued) this.running = this.runBatch();
+        this.dispatch();
       }, this.maxWaitMs);
     }
+  }
+
+  /**
+   * Starts batches on the free runners. What waits is shared among all runners, busy ones included (each batch at
+   * most maxBatch), so that a runner that frees up soon finds work left: 15 windows on two runners go 8 + 7, not
+   * 15 on the first one free.
+   */
+  private dispatch(): void {
+    const free = this.concurrency - this.inFlight;
+    if (this.loading || free <= 0 || !this.queued) return;
+    const runners = Math.min(free, this.queued);
+    const size = Math.min(this.maxBatch, Math.ceil(this.queued / this.concurrency));
+    for (let i = 0; i < runners && this.queued; i++) void this.runBatch(size);
   }
 
   /**
    * Takes up to maxBatch windows, one per group in turn and, inside a group, from its callers in turn; served
    * groups and callers move to the back of their order, so the next batch starts with the next ones.
    */
-  private take(): Pending[] {
+  private take(size: number): Pending[] {
     const taken: Pending[] = [];
-    while (taken.length < this.maxBatch && this.queued) {
+    while (taken.length < size && this.queued) {
       for (const [group, owners] of this.groups) {
-        if (taken.length >= this.maxBatch) break;
+        if (taken.length >= size) break;
         const [owner, q] = owners.entries().next().value!;
         taken.push(q.shift()!);
         this.queued--;
@@ -180,12 +209,14 @@ export class InferenceQueue {
     return taken;
   }
 
-  private async runBatch(): Promise<void> {
-    const taken = this.take();
-    taken.forEach((p, i) => this.batch.set(p.input, i * this.window));
+  private async runBatch(size: number): Promise<void> {
+    const taken = this.take(size);
+    this.inFlight++;
+    const batch = this.buffers.pop() ?? new Float32Array(this.maxBatch * this.window);
+    taken.forEach((p, i) => batch.set(p.input, i * this.window));
     const started = performance.now();
     try {
-      const scores = await this.detector.score(this.batch, taken.length);
+      const scores = await this.detector.score(batch, taken.length);
       taken.forEach((p, i) => p.resolve(scores[i]!));
     } catch (error) {
       for (const p of taken) p.reject(error);
@@ -195,11 +226,15 @@ export class InferenceQueue {
       const ms = performance.now() - started;
       this.stats.busyMs += ms;
       this.onBatch?.(taken.length, ms);
-      this.running = undefined;
+      this.buffers.push(batch);
+      this.inFlight--;
       if (this.queued) {
-        // Everything that arrived during the run goes now: it has waited a whole batch already.
-        this.running = this.runBatch();
-      } else {
+        // Everything that arrived during the run goes now: it has waited a whole batch already. After one turn of
+        // the event loop, though: a run in this thread blocks it, and the windows whose audio arrived meanwhile
+        // are still in its queue; without the turn they would follow in a batch of their own.
+        this.clearTimer();
+        setImmediate(() => this.dispatch());
+      } else if (!this.inFlight) {
         for (const wake of this.idleWaiters.splice(0)) wake();
       }
     }

@@ -14,6 +14,8 @@ export class PendingDetector implements Detector {
     readonly manifest: ModelManifest,
     /** The real detector; its rejection is what score() rejects with. */
     readonly ready: Promise<Detector>,
+    /** Batches the real detector will score at once, known before it has loaded (the queue sizes itself by it). */
+    readonly concurrency = 1,
   ) {
     ready.then(
       (d) => (this.loaded = d),
