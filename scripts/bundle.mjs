@@ -8,7 +8,7 @@
 // own chunk and is read only when used. Pure-JavaScript dependencies are bundled too (resolving and evaluating
 // zod's and the logger's many files was a third of the CLI's load time); those in EXTERNAL stay in node_modules.
 // Entries and chunks share one directory, so `new URL('./ingest-thread-boot.mjs', import.meta.url)` in isolate.ts
-// finds the bundled thread next to the module that starts it.
+// (and './detector-thread-boot.mjs' in detector-pool.ts) finds the bundled thread next to the module that starts it.
 import {
   existsSync,
   mkdirSync,
@@ -29,6 +29,7 @@ export { BUNDLE_DIR };
 export const ENTRIES = {
   cli: 'functions/cli/main.ts',
   'ingest-thread-boot': 'functions/audio/ingest-thread.ts',
+  'detector-thread-boot': 'functions/inference/detector-thread.ts',
   worker: 'functions/worker/main.ts',
   container: 'functions/worker/container.ts',
   health: 'functions/worker/health-check.ts',

@@ -11,7 +11,8 @@ import { ingestIsolated } from '../audio/isolate.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
 import { LiveStream, parseStart } from '../core/streams/live-stream.ts';
 import type { ServerMessage } from '../core/streams/protocol.ts';
-import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { detectorOptions, loadDetector } from '../inference/load-detector.ts';
+import type { Detector } from '../ports/detector.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
 import { extractorCatalogFromConfig, verdictFromConfig } from '../worker/process-deps.ts';
@@ -124,13 +125,12 @@ async function streamLocally(
   config: ReturnType<typeof loadConfig<'model' | 'limits' | 'verdict' | 'extractors'>>,
   realtime: boolean,
 ): Promise<number> {
-  let detector: OnnxDetector;
+  let detector: Detector;
   let extractors;
   try {
-    detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
-      threads: config.INFERENCE_THREADS,
-      device: config.INFERENCE_DEVICE,
-      spinning: config.INFERENCE_SPIN,
+    detector = await loadDetector(resolveProjectPath(config.MODEL_MANIFEST), {
+      ...detectorOptions(config),
+      shortLived: true,
     });
     extractors = await extractorCatalogFromConfig(config);
   } catch (error) {

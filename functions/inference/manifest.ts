@@ -122,6 +122,8 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  // Large reads: with the default 64 KiB a 6 MB model took ~100 turns of an event loop that is busy decoding the
+  // first file meanwhile, and checking it took 150 ms instead of 15.
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

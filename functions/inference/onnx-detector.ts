@@ -4,12 +4,14 @@
  * session's input names and the manifest at load time, and shapes are logged when a run fails.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { threadId } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import type { Detector } from '../ports/detector.ts';
+import { cudaProviderInstalled } from './cuda-provider.ts';
 import { getLogger } from '../shared/logger.ts';
 import { InferenceRunError, ModelMismatchError } from './errors.ts';
+import { optimizedGraphPath } from './graph-cache.ts';
 import { loadManifest, sha256File, type ModelManifest } from './manifest.ts';
 
 export interface DetectorOptions {
@@ -20,6 +22,13 @@ export interface DetectorOptions {
   verifyChecksum?: boolean;
   /** Pool threads spin between parallel sections (INFERENCE_SPIN; default false: they sleep). */
   spinning?: boolean;
+  /** Keep onnxruntime's optimised graph here between processes (graph-cache.ts; INFERENCE_GRAPH_CACHE). */
+  graphCacheDir?: string;
+  /**
+   * Prove the output shape with a two-chunk run at load (default true: a server is ready only with a model that
+   * runs). false: the first real batch proves it instead, and a process that scores one short file saves a run.
+   */
+  probe?: boolean;
 }
 
 const log = getLogger('inference');
@@ -27,20 +36,49 @@ const log = getLogger('inference');
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
- * onnxruntime-node ships CPU binaries; the CUDA provider library exists only where its install script fetched it
- * (the GPU worker image). Probing for the file avoids a noisy native error on every CPU start.
+ * A CPU session, from the cached optimised graph when there is one; else the model is optimised and, with a cache
+ * directory, the result written there (to a temporary name, then renamed, so a reader never sees half a file). A
+ * cache that cannot be read or written is skipped: it only saves time.
  */
-function cudaProviderInstalled(): boolean {
+async function createCpuSession(
+  modelPath: string,
+  base: ort.InferenceSession.SessionOptions,
+  cacheDir: string | undefined,
+  sha256: string | undefined,
+) {
+  const options = { ...base, executionProviders: ['cpu'] };
+  if (!cacheDir || !sha256) return ort.InferenceSession.create(modelPath, options);
+  const cached = optimizedGraphPath(cacheDir, sha256);
+  if (existsSync(cached)) {
+    try {
+      return await ort.InferenceSession.create(cached, { ...options, graphOptimizationLevel: 'disabled' });
+    } catch (cause) {
+      log.warn('cached optimised graph unusable; optimising the model again', {
+        file: cached,
+        reason: (cause as Error).message.split('\n')[0],
+      });
+      await rm(cached, { force: true });
+    }
+  }
+  const temp = `${cached}.${process.pid}-${threadId}.tmp`;
   try {
-    const pkg = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
-    const dir = path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch);
-    return existsSync(path.join(dir, 'libonnxruntime_providers_cuda.so'));
-  } catch {
-    return false;
+    await mkdir(cacheDir, { recursive: true });
+    // Severity 3: onnxruntime warns, rightly, that the file fits only this machine; the file name says so.
+    const session = await ort.InferenceSession.create(modelPath, {
+      ...options,
+      optimizedModelFilePath: temp,
+      logSeverityLevel: 3,
+    });
+    await rename(temp, cached).catch(() => rm(temp, { force: true }));
+    return session;
+  } catch (cause) {
+    await rm(temp, { force: true });
+    log.debug('optimised graph not cached', { dir: cacheDir, reason: (cause as Error).message });
+    return ort.InferenceSession.create(modelPath, options);
   }
 }
 
-async function createSession(modelPath: string, options: DetectorOptions) {
+async function createSession(modelPath: string, options: DetectorOptions, sha256: string | undefined) {
   const spin = options.spinning ? '1' : '0';
   const base: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel: 'all',
@@ -70,11 +108,14 @@ async function createSession(modelPath: string, options: DetectorOptions) {
       });
     }
   }
-  const session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
+  const session = await createCpuSession(modelPath, base, options.graphCacheDir, sha256);
   return { session, device: 'cpu' as const };
 }
 
 export class OnnxDetector implements Detector {
+  /** False until a run has shown the output shape the manifest declares (probe or first batch). */
+  private shapeProven = true;
+
   private constructor(
     readonly manifest: ModelManifest,
     readonly device: 'cpu' | 'cuda',
@@ -101,7 +142,9 @@ export class OnnxDetector implements Detector {
     }
     let created;
     try {
-      created = await createSession(modelPath, options);
+      // The cache is keyed by the manifest's checksum, so only a model checked against it may use the cache.
+      const verified = options.verifyChecksum !== false ? manifest.sha256 : undefined;
+      created = await createSession(modelPath, options, verified);
     } catch (cause) {
       if (cause instanceof ModelMismatchError) throw cause;
       throw new ModelMismatchError(`onnxruntime cannot load ${modelPath}: ${(cause as Error).message}`, {
@@ -110,7 +153,8 @@ export class OnnxDetector implements Detector {
     }
     const detector = new OnnxDetector(manifest, created.device, created.session);
     detector.checkSignature();
-    await detector.checkOutputShape();
+    if (options.probe === false) detector.shapeProven = false;
+    else await detector.checkOutputShape();
     log.info('model loaded', {
       model: manifest.name,
       version: manifest.version,
@@ -158,17 +202,20 @@ export class OnnxDetector implements Detector {
     const window = this.manifest.input.shape[1];
     const probe = new Float32Array(2 * window);
     for (let i = 0; i < probe.length; i++) probe[i] = Math.sin(i * 0.05) * 0.5 + Math.sin(i * 0.0131);
-    const out = await this.run(probe, 2);
-    const dims = out.dims;
-    const expected = this.manifest.output.kind === 'two_class_logits' ? [2, 2] : null;
-    const ok = expected
-      ? dims.length === 2 && dims[0] === 2 && dims[1] === 2
-      : dims[0] === 2 && (dims.length === 1 || (dims.length === 2 && dims[1] === 1));
+    this.checkDims((await this.run(probe, 2)).dims, 2);
+  }
+
+  private checkDims(dims: readonly number[], count: number): void {
+    const ok =
+      this.manifest.output.kind === 'two_class_logits'
+        ? dims.length === 2 && dims[0] === count && dims[1] === 2
+        : dims[0] === count && (dims.length === 1 || (dims.length === 2 && dims[1] === 1));
     if (!ok) {
       throw new ModelMismatchError(
-        `model output ${this.manifest.output.name} has shape [${dims.join(', ')}] for a batch of 2; manifest says [${this.manifest.output.shape.join(', ')}] (${this.manifest.output.kind})`,
+        `model output ${this.manifest.output.name} has shape [${dims.join(', ')}] for a batch of ${count}; manifest says [${this.manifest.output.shape.join(', ')}] (${this.manifest.output.kind})`,
       );
     }
+    this.shapeProven = true;
   }
 
   private async run(batch: Float32Array, count: number): Promise<ort.Tensor> {
@@ -205,6 +252,7 @@ export class OnnxDetector implements Detector {
       throw new InferenceRunError(`batch holds ${batch.length} samples, too few for ${count} chunks`);
     }
     const out = await this.run(batch, count);
+    if (!this.shapeProven) this.checkDims(out.dims, count);
     const values = out.data as Float32Array;
     const probs = new Float32Array(count);
     const { kind, fake_index } = this.manifest.output;

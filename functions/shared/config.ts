@@ -136,6 +136,14 @@ const sections = {
     INFERENCE_THREADS: int(0, 64).default(0),
     INFERENCE_DEVICE: z.enum(['auto', 'cpu', 'cuda']).default('auto'),
     /**
+     * Threads that each run their own onnxruntime session, so that several batches are scored at once; `0` runs one
+     * session in the process's main thread. `auto`: 2 for a server on a CPU with at least 2 cores; 0 on a GPU, on
+     * one core and in the CLI, where two threads' start-up costs a short file more than they save (docs/performance.md).
+     */
+    INFERENCE_WORKERS: z
+      .union([z.literal('auto'), int(0, 64)])
+      .default('auto'),
+    /**
      * `1`: onnxruntime's pool threads spin between parallel sections instead of sleeping. Off by default: on a
      * shared or busy machine spinning threads take the CPU from decoding and from other processes, and
      * bench:pipeline-warm measures both (docs/performance.md); turn it on where the process owns quiet cores.
@@ -144,6 +152,11 @@ const sections = {
       .enum(['0', '1'])
       .default('0')
       .transform((v) => v === '1'),
+    /**
+     * Directory (relative to the project root unless absolute) where onnxruntime's optimised graph of the model is
+     * kept between processes, per model checksum, onnxruntime version and CPU; `off` disables it.
+     */
+    INFERENCE_GRAPH_CACHE: z.string().min(1).default('.local/ort-graphs'),
     /** Most windows per model run, across every request (default: the manifest's batch_size). */
     INFERENCE_MAX_BATCH: int(1, 256).optional(),
     /** Longest a window waits for others to share its batch while the model is idle, ms. */

@@ -12,7 +12,8 @@ import { createSqsClient } from '../adapters/sqs-message-source.ts';
 import { SqsNotifier } from '../adapters/sqs-notifier.ts';
 import type { ProcessDeps } from '../core/jobs/process-upload.ts';
 import { InferenceQueue } from '../core/pipeline/inference-queue.ts';
-import { OnnxDetector } from '../inference/onnx-detector.ts';
+import { detectorOptions, loadDetector } from '../inference/load-detector.ts';
+import type { Detector } from '../ports/detector.ts';
 import { extractorCatalogFromConfig } from './extractor-catalog.ts';
 import type { VerdictPolicy } from '../core/detection/verdict.ts';
 import type { ModelManifest } from '../inference/manifest.ts';
@@ -20,7 +21,7 @@ import { resolveProjectPath, type ConfigOf, type WorkerConfig } from '../shared/
 
 export interface WorkerDeps {
   deps: ProcessDeps;
-  detector: OnnxDetector;
+  detector: Detector;
   /** The process's one inference queue: the stream and gRPC servers in the same process share it. */
   inference: InferenceQueue;
   /** Closes the model, the pool and the cache. */
@@ -42,10 +43,8 @@ export { extractorCatalogFromConfig };
 
 export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps> {
   // The model first: a model that disagrees with its manifest stops start-up before any message is taken.
-  const detector = await OnnxDetector.load(resolveProjectPath(config.MODEL_MANIFEST), {
-    threads: config.INFERENCE_THREADS,
-    device: config.INFERENCE_DEVICE,
-    spinning: config.INFERENCE_SPIN,
+  const detector = await loadDetector(resolveProjectPath(config.MODEL_MANIFEST), {
+      ...detectorOptions(config),
   });
   const { metrics } = await processMetrics(config);
   const inference = new InferenceQueue(detector, {

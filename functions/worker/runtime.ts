@@ -4,7 +4,7 @@
  */
 import { processUpload, type ProcessDeps } from '../core/jobs/process-upload.ts';
 import type { InferenceQueue } from '../core/pipeline/inference-queue.ts';
-import type { OnnxDetector } from '../inference/onnx-detector.ts';
+import type { Detector } from '../ports/detector.ts';
 import { getWorkerConfig, type WorkerConfig } from '../shared/config.ts';
 import { getLogger } from '../shared/logger.ts';
 import { resolveSecrets } from '../shared/secrets.ts';
@@ -18,7 +18,7 @@ const log = getLogger('worker');
 export interface WorkerRuntime {
   worker: QueueWorker;
   config: WorkerConfig;
-  detector: OnnxDetector;
+  detector: Detector;
   /** The shared inference queue (the stream and gRPC servers in this process use it too). */
   inference: InferenceQueue;
   /** What processUpload runs on (job repository, verdict policy…), for services sharing this process. */
