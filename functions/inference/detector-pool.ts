@@ -90,18 +90,20 @@ export class DetectorPool implements Detector {
     }
     if (this.closing) throw new InferenceRunError('the detector is closed');
     const slot = await this.acquire();
+    let worker: Worker | undefined;
     try {
       await slot.ready;
+      worker = slot.worker;
       const input = batch.slice(0, count * window); // transferred to the thread: the caller keeps its buffer
-      slot.worker.ref();
+      worker.ref();
       return await new Promise<Float32Array>((resolve, reject) => {
         slot.call = { resolve, reject };
         const message: ToDetectorThread = { type: 'score', id: this.nextId++, batch: input, count };
-        slot.worker.postMessage(message, [input.buffer as ArrayBuffer]);
+        worker!.postMessage(message, [input.buffer as ArrayBuffer]);
       });
     } finally {
       slot.call = undefined;
-      slot.worker.unref();
+      worker?.unref(); // the thread that ran it: a replacement keeps its reference while it loads
       this.release(slot);
     }
   }
@@ -113,6 +115,7 @@ export class DetectorPool implements Detector {
       this.slots.map(async ({ worker, exited: gone }) => {
         if (gone) return;
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.ref();
         worker.postMessage({ type: 'close' } satisfies ToDetectorThread);
         await exited;
       }),
@@ -136,8 +139,9 @@ export class DetectorPool implements Detector {
 
   /** (Re)starts the slot's thread; an unexpected exit fails its batch and starts a new one. */
   private start(slot: Slot): void {
+    // Referenced while it loads (a process awaiting the model must not exit meanwhile), then not: an idle pool never
+    // keeps a process alive; score() and close() hold a reference while they wait for the thread.
     const worker = new Worker(ENTRY, { workerData: this.data });
-    worker.unref(); // an idle pool never keeps a process alive; score() holds a reference while a batch runs
     let loaded = false;
     slot.worker = worker;
     slot.exited = false;
@@ -145,6 +149,7 @@ export class DetectorPool implements Detector {
       worker.on('message', (message: FromDetectorThread) => {
         if (message.type === 'ready') {
           loaded = true;
+          if (!slot.call) worker.unref();
           this.deviceInUse = message.device;
           resolve(message.device);
         } else if (message.type === 'scores') slot.call?.resolve(message.scores);

@@ -92,7 +92,8 @@ export class DetectionSession {
   ) {
     this.windower = new Windower(options.chunk);
     this.rate = queue.manifest.sample_rate;
-    this.maxInFlight = options.maxInFlight ?? 2 * queue.maxBatch;
+    // Enough for every runner's batch and one more waiting, so that no runner idles while audio is decoded.
+    this.maxInFlight = options.maxInFlight ?? (queue.concurrency + 1) * queue.maxBatch;
   }
 
   /** Samples received so far at the model's rate. */
