@@ -69,10 +69,13 @@ export class InferenceQueue {
     this.onBatch = options.onBatch;
     this.window = detector.manifest.input.shape[1];
     this.loading = detector.ready !== undefined;
-    const loaded = () => {
-      this.loading = false;
-      this.schedule();
-    };
+    // One turn of the event loop first: a model loaded in this thread blocked it, and audio that arrived meanwhile
+    // is still in its queue; its windows belong in the first batch.
+    const loaded = () =>
+      setImmediate(() => {
+        this.loading = false;
+        this.schedule();
+      });
     // A detector that fails to load still gets its batches, so that every window is rejected with its error.
     detector.ready?.then(loaded, loaded);
   }
