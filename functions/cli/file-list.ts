@@ -77,3 +77,16 @@ export async function expandInputs(
   }
   return out;
 }
+
+/** The files' total size in bytes, counted only until it reaches `enough` (unreadable files count 0). */
+export async function totalBytes(files: readonly string[], enough: number): Promise<number> {
+  let total = 0;
+  for (const file of files) {
+    if (total >= enough) break;
+    total += await stat(file).then(
+      (s) => (s.isFile() ? s.size : 0),
+      () => 0,
+    );
+  }
+  return total;
+}

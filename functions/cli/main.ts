@@ -16,7 +16,7 @@ import { loadManifest } from '../inference/manifest.ts';
 import { extractorCatalogFromConfig } from '../worker/extractor-catalog.ts';
 import { loadConfig, resolveProjectPath } from '../shared/config.ts';
 import { isRealToneError } from '../shared/errors.ts';
-import { expandInputs } from './file-list.ts';
+import { expandInputs, totalBytes } from './file-list.ts';
 import { SAFE_COMMAND_LINE_BYTES, analyzeInChild, commandLineBytes } from './long-command-line.ts';
 import { ManifestWriter } from './manifest-writer.ts';
 
@@ -186,12 +186,15 @@ export async function main(argv: string[]): Promise<number> {
     limits = { maxBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS };
     queueOptions = { maxBatch: config.INFERENCE_MAX_BATCH, maxWaitMs: config.INFERENCE_MAX_WAIT_MS };
     const manifest = parsed.values.model ? parsed.values.model : resolveProjectPath(config.MODEL_MANIFEST);
-    // The model loads (onnxruntime, checksum, a probe run; in threads of their own by default) while the first file
-    // is read and decoded.
+    // The model loads (onnxruntime, checksum, session; in a pool of threads for a large input) while the first
+    // file is read and decoded.
     const { manifest: contract } = await loadManifest(manifest);
-    const { detectorOptions, inferenceWorkers, loadDetector } = await import('../inference/load-detector.ts');
+    const { POOL_MIN_INPUT_BYTES, detectorOptions, inferenceWorkers, loadDetector } = await import(
+      '../inference/load-detector.ts'
+    );
+    const inputBytes = await totalBytes(files, POOL_MIN_INPUT_BYTES);
     // No probe run: the first batch proves the output shape, and a model that fails it is still a model error.
-    const options = { ...detectorOptions(config), shortLived: true, probe: false };
+    const options = { ...detectorOptions(config), shortLived: true, inputBytes, probe: false };
     const loading = loadDetector(manifest, options);
     const concurrency = Math.max(1, inferenceWorkers(options.workers, options));
     detector = new PendingDetector(contract, loading, concurrency);

@@ -141,7 +141,7 @@ const sections = {
      * one core and in the CLI, where two threads' start-up costs a short file more than they save (docs/performance.md).
      */
     INFERENCE_WORKERS: z
-      .union([z.literal('auto'), int(0, 64)])
+      .union([z.literal('auto'), int(0, 64)], { error: 'must be auto or a whole number from 0 to 64' })
       .default('auto'),
     /**
      * `1`: onnxruntime's pool threads spin between parallel sections instead of sleeping. Off by default: on a

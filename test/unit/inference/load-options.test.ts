@@ -76,11 +76,14 @@ describe('the deferred probe', () => {
 });
 
 describe('pool or one session', () => {
-  it('runs a server on a multi-core CPU with two single-session threads, everything else in one session', () => {
+  it('runs a server or a large CLI input on a multi-core CPU with two single-session threads, else one session', () => {
     expect(inferenceWorkers('auto', { device: 'cpu', cores: 2 })).toBe(2);
     expect(inferenceWorkers('auto', { device: 'cpu', cores: 16 })).toBe(2);
     expect(inferenceWorkers('auto', { device: 'cpu', cores: 1 })).toBe(0);
     expect(inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true })).toBe(0);
+    // A CLI run uses the pool once its input is large enough to earn the threads' start.
+    expect(inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true, inputBytes: 10_584_078 })).toBe(0);
+    expect(inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true, inputBytes: 19_200_078 })).toBe(2);
     expect(inferenceWorkers('auto', { device: 'cuda', cores: 8 })).toBe(0);
     expect(inferenceWorkers(3, { device: 'cpu', cores: 2, shortLived: true })).toBe(3);
     expect(inferenceWorkers(0, { device: 'cpu', cores: 8 })).toBe(0);

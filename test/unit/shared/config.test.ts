@@ -41,4 +41,17 @@ describe('loadConfig', () => {
     expect(loadConfig(['model'], { INFERENCE_SPIN: '0' }).INFERENCE_SPIN).toBe(false);
     expect(() => loadConfig(['model'], { INFERENCE_SPIN: 'yes' })).toThrow(/INFERENCE_SPIN/);
   });
+
+  it('reads INFERENCE_WORKERS as auto or a thread count, and INFERENCE_GRAPH_CACHE as a directory or off', () => {
+    const defaults = loadConfig(['model'], {});
+    expect(defaults.INFERENCE_WORKERS).toBe('auto');
+    expect(defaults.INFERENCE_GRAPH_CACHE).toBe('.local/ort-graphs');
+    expect(loadConfig(['model'], { INFERENCE_WORKERS: '2' }).INFERENCE_WORKERS).toBe(2);
+    expect(loadConfig(['model'], { INFERENCE_WORKERS: '0' }).INFERENCE_WORKERS).toBe(0);
+    expect(() => loadConfig(['model'], { INFERENCE_WORKERS: 'two' })).toThrow(
+      /INFERENCE_WORKERS: must be auto or a whole number from 0 to 64/,
+    );
+    expect(() => loadConfig(['model'], { INFERENCE_WORKERS: '65' })).toThrow(/INFERENCE_WORKERS/);
+    expect(loadConfig(['model'], { INFERENCE_GRAPH_CACHE: 'off' }).INFERENCE_GRAPH_CACHE).toBe('off');
+  });
 });
