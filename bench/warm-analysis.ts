@@ -6,23 +6,27 @@
 import { createReadStream } from 'node:fs';
 import { analyzeAudio, type AnalysisResult } from '../functions/core/detection/analyze.ts';
 import { InferenceQueue } from '../functions/core/pipeline/inference-queue.ts';
-import { OnnxDetector } from '../functions/inference/onnx-detector.ts';
+import { detectorOptions, loadDetector, type WorkersSetting } from '../functions/inference/load-detector.ts';
 import { loadConfig, resolveProjectPath } from '../functions/shared/config.ts';
 
 export interface WarmRun {
   ms: number;
-  /** Share of the run's wall time the model was busy running batches. */
+  /** Share of the run's wall time the model's runners were busy running batches (averaged over the runners). */
   inference_busy: number;
   result: AnalysisResult;
 }
 
-/** `spinning` overrides INFERENCE_SPIN (bench:pipeline-warm measures both). */
-export async function warmAnalyzer(manifestPath?: string, spinning?: boolean) {
+/**
+ * The detector loads as a server's does (INFERENCE_WORKERS=auto: a pool of threads on a multi-core CPU); `workers`
+ * overrides INFERENCE_WORKERS (bench:pipeline-warm measures the pool against one session).
+ */
+export async function warmAnalyzer(manifestPath?: string, workers?: WorkersSetting) {
   const config = loadConfig(['model', 'limits']);
-  const detector = await OnnxDetector.load(manifestPath ?? resolveProjectPath(config.MODEL_MANIFEST), {
-    threads: config.INFERENCE_THREADS,
+  const options = detectorOptions(config);
+  const detector = await loadDetector(manifestPath ?? resolveProjectPath(config.MODEL_MANIFEST), {
+    ...options,
     device: 'cpu',
-    spinning: spinning ?? config.INFERENCE_SPIN,
+    workers: workers ?? options.workers,
   });
   const queue = new InferenceQueue(detector, {
     maxBatch: config.INFERENCE_MAX_BATCH,
@@ -31,12 +35,14 @@ export async function warmAnalyzer(manifestPath?: string, spinning?: boolean) {
   const limits = { maxBytes: config.MAX_UPLOAD_BYTES, maxDurationS: config.MAX_DURATION_SECONDS };
   return {
     queue,
+    /** Batches the detector runs at once: 1 for one session, the thread count for a pool. */
+    concurrency: queue.concurrency,
     async run(file: string): Promise<WarmRun> {
       const busy0 = queue.stats.busyMs;
       const t0 = performance.now();
       const result = await analyzeAudio(createReadStream(file, { highWaterMark: 1 << 20 }), queue, limits);
       const ms = performance.now() - t0;
-      return { ms, inference_busy: (queue.stats.busyMs - busy0) / ms, result };
+      return { ms, inference_busy: (queue.stats.busyMs - busy0) / ms / queue.concurrency, result };
     },
     close: () => detector.close(),
   };
