@@ -47,7 +47,11 @@ async function poolThroughput(window: number) {
   );
   const ms = performance.now() - t0;
   await pool.close();
-  return { workers, threads_per_session: perSession, chunks_per_s: Math.round(((runs * 8 * 1000) / ms) * 10) / 10 };
+  return {
+    workers,
+    threads_per_session: perSession,
+    chunks_per_s: Math.round(((runs * 8 * 1000) / ms) * 10) / 10,
+  };
 }
 
 const detector = await OnnxDetector.load(manifestPath, { threads, device: 'cpu' });

@@ -189,9 +189,8 @@ export async function main(argv: string[]): Promise<number> {
     // The model loads (onnxruntime, checksum, session; in a pool of threads for a large input) while the first
     // file is read and decoded.
     const { manifest: contract } = await loadManifest(manifest);
-    const { POOL_MIN_INPUT_BYTES, detectorOptions, inferenceWorkers, loadDetector } = await import(
-      '../inference/load-detector.ts'
-    );
+    const { POOL_MIN_INPUT_BYTES, detectorOptions, inferenceWorkers, loadDetector } =
+      await import('../inference/load-detector.ts');
     const inputBytes = await totalBytes(files, POOL_MIN_INPUT_BYTES);
     // No probe run: the first batch proves the output shape, and a model that fails it is still a model error.
     const options = { ...detectorOptions(config), shortLived: true, inputBytes, probe: false };
@@ -231,7 +230,8 @@ export async function main(argv: string[]): Promise<number> {
       // A model that fails to load, or whose first run has the wrong output shape, is a model error (exit 2, no
       // result lines).
       const failure = await detector.ready.then(
-        () => ('error' in line && line.error.code === 'model_mismatch' ? new Error(line.error.message) : undefined),
+        () =>
+          'error' in line && line.error.code === 'model_mismatch' ? new Error(line.error.message) : undefined,
         (error: unknown) => error as Error,
       );
       if (failure) {

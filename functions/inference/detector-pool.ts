@@ -157,7 +157,9 @@ export class DetectorPool implements Detector {
         else slot.call?.reject(errorFrom(message.code, message.message));
       });
       worker.on('error', (error) => {
-        const failure = new InferenceRunError(`the inference thread failed: ${error.message}`, { cause: error });
+        const failure = new InferenceRunError(`the inference thread failed: ${error.message}`, {
+          cause: error,
+        });
         if (!loaded) reject(failure);
         slot.call?.reject(failure);
       });

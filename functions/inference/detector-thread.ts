@@ -16,7 +16,8 @@ export interface DetectorThreadData {
   manifestPath: string;
   options: DetectorOptions;
 }
-export type ToDetectorThread = { type: 'score'; id: number; batch: Float32Array; count: number } | { type: 'close' };
+export type ToDetectorThread =
+  { type: 'score'; id: number; batch: Float32Array; count: number } | { type: 'close' };
 export type FromDetectorThread =
   | { type: 'ready'; device: 'cpu' | 'cuda' }
   | { type: 'scores'; id: number; scores: Float32Array }
@@ -24,7 +25,8 @@ export type FromDetectorThread =
 
 const port = parentPort!;
 const { manifestPath, options } = workerData as DetectorThreadData;
-const post = (message: FromDetectorThread, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+const post = (message: FromDetectorThread, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
 const failure = (error: unknown) => ({
   code: isRealToneError(error) ? error.code : 'inference_failed',
   message: error instanceof Error ? error.message : String(error),

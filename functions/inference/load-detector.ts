@@ -33,7 +33,12 @@ export interface WorkersContext {
 /** Threads with one session each; 0 means one session in the calling thread. */
 export function inferenceWorkers(
   setting: WorkersSetting,
-  { device = 'auto', shortLived = false, inputBytes = 0, cores = availableParallelism() }: WorkersContext = {},
+  {
+    device = 'auto',
+    shortLived = false,
+    inputBytes = 0,
+    cores = availableParallelism(),
+  }: WorkersContext = {},
 ): number {
   if (setting !== 'auto') return setting;
   if ((shortLived && inputBytes < POOL_MIN_INPUT_BYTES) || cores < 2) return 0;

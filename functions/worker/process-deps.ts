@@ -43,9 +43,7 @@ export { extractorCatalogFromConfig };
 
 export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps> {
   // The model first: a model that disagrees with its manifest stops start-up before any message is taken.
-  const detector = await loadDetector(resolveProjectPath(config.MODEL_MANIFEST), {
-      ...detectorOptions(config),
-  });
+  const detector = await loadDetector(resolveProjectPath(config.MODEL_MANIFEST), detectorOptions(config));
   const { metrics } = await processMetrics(config);
   const inference = new InferenceQueue(detector, {
     maxBatch: config.INFERENCE_MAX_BATCH,

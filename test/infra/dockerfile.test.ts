@@ -62,7 +62,15 @@ describe('worker Dockerfile', () => {
     // Three levels below the root, as .local/bundles/<hash>/ in a checkout (functions/shared/config.ts).
     expect(IMAGE_BUNDLE_DIR.split('/')).toHaveLength(3);
     const built = readFileSync(path.join(REPO_ROOT, 'scripts/bundle.mjs'), 'utf8');
-    for (const entry of ['cli', 'container', 'health', 'stream', 'lambda-worker', 'ingest-thread-boot'])
+    for (const entry of [
+      'cli',
+      'container',
+      'health',
+      'stream',
+      'lambda-worker',
+      'ingest-thread-boot',
+      'detector-thread-boot',
+    ])
       expect(built, entry).toMatch(new RegExp(`'?${entry}'?: 'functions/`));
   });
 

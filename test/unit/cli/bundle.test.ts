@@ -38,7 +38,9 @@ describe('entry-point bundles', () => {
     expect(stamp.inputs).toEqual(
       expect.arrayContaining(['functions/cli/main.ts', 'functions/audio/ingest.ts', 'package-lock.json']),
     );
-    expect(stamp.entries).toEqual(expect.arrayContaining(['cli', 'ingest-thread-boot', 'worker', 'stream']));
+    expect(stamp.entries).toEqual(
+      expect.arrayContaining(['cli', 'ingest-thread-boot', 'detector-thread-boot', 'worker', 'stream']),
+    );
     expect(statSync(path.join(dir, 'cli.mjs')).size).toBeGreaterThan(1000);
   });
 

@@ -12,11 +12,18 @@ const FILES = ['test/fixtures/e2e/speech-9.5s.wav', 'test/fixtures/e2e/speech-6.
 
 async function analyze(workers: string) {
   const env = { ...process.env, INFERENCE_WORKERS: workers };
-  const { stdout } = await promisify(execFile)(process.execPath, ['scripts/realtone.mjs', 'analyze', ...FILES], {
-    cwd: ROOT,
-    env,
-  });
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as { ok: boolean; chunks: { score: number }[] });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['scripts/realtone.mjs', 'analyze', ...FILES],
+    {
+      cwd: ROOT,
+      env,
+    },
+  );
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { ok: boolean; chunks: { score: number }[] });
 }
 
 describe('realtone analyze with INFERENCE_WORKERS', () => {

@@ -28,7 +28,8 @@ async function pool(manifest: string, workers = 2) {
 /** `count` windows of a sine whose amplitude differs per window (so each window has its own score). */
 function batchOf(count: number) {
   const batch = new Float32Array(count * WINDOW);
-  for (let i = 0; i < batch.length; i++) batch[i] = Math.sin(i * 0.031) * (0.2 + 0.15 * Math.floor(i / WINDOW));
+  for (let i = 0; i < batch.length; i++)
+    batch[i] = Math.sin(i * 0.031) * (0.2 + 0.15 * Math.floor(i / WINDOW));
   return batch;
 }
 
@@ -54,7 +55,9 @@ describe('DetectorPool', () => {
     const manifest = JSON.parse(await readFile(path.join(FIXTURE, 'model.json'), 'utf8'));
     manifest.sha256 = '0'.repeat(64);
     await writeFile(path.join(dir, 'model.json'), JSON.stringify(manifest));
-    const error = await DetectorPool.load(path.join(dir, 'model.json'), { workers: 2 }).catch((e: unknown) => e);
+    const error = await DetectorPool.load(path.join(dir, 'model.json'), { workers: 2 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ModelMismatchError);
     expect((error as ModelMismatchError).code).toBe('model_mismatch');
     expect((error as Error).message).toMatch(/manifest says 0{64}/);

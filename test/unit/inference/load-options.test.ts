@@ -19,7 +19,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'realtone-load-'));
 });
 
-const batch = Float32Array.from({ length: 2 * 64000 }, (_, i) => Math.sin(i * 0.02) * (i < 64000 ? 0.3 : 0.8));
+const batch = Float32Array.from(
+  { length: 2 * 64000 },
+  (_, i) => Math.sin(i * 0.02) * (i < 64000 ? 0.3 : 0.8),
+);
 
 describe('the optimised-graph cache', () => {
   it('writes the optimised graph once, then loads it with the same scores; a damaged file is rebuilt', async () => {
@@ -82,8 +85,12 @@ describe('pool or one session', () => {
     expect(inferenceWorkers('auto', { device: 'cpu', cores: 1 })).toBe(0);
     expect(inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true })).toBe(0);
     // A CLI run uses the pool once its input is large enough to earn the threads' start.
-    expect(inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true, inputBytes: 10_584_078 })).toBe(0);
-    expect(inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true, inputBytes: 19_200_078 })).toBe(2);
+    expect(
+      inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true, inputBytes: 10_584_078 }),
+    ).toBe(0);
+    expect(
+      inferenceWorkers('auto', { device: 'cpu', cores: 2, shortLived: true, inputBytes: 19_200_078 }),
+    ).toBe(2);
     expect(inferenceWorkers('auto', { device: 'cuda', cores: 8 })).toBe(0);
     expect(inferenceWorkers(3, { device: 'cpu', cores: 2, shortLived: true })).toBe(3);
     expect(inferenceWorkers(0, { device: 'cpu', cores: 8 })).toBe(0);
