@@ -149,7 +149,10 @@ export class InferenceQueue {
     this.queued -= q.length;
     const error = new CancelledError('the caller withdrew its windows');
     for (const p of q) p.reject(error);
-    if (!this.queued) this.clearTimer();
+    if (!this.queued) {
+      this.clearTimer();
+      this.wakeIfIdle();
+    }
     return q.length;
   }
 
@@ -157,6 +160,10 @@ export class InferenceQueue {
   idle(): Promise<void> {
     if (!this.queued && !this.inFlight) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIfIdle(): void {
+    if (!this.queued && !this.inFlight) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private clearTimer() {
@@ -184,7 +191,8 @@ export class InferenceQueue {
    */
   private dispatch(): void {
     const free = this.concurrency - this.inFlight;
-    if (this.loading || free <= 0 || !this.queued) return;
+    if (!this.queued) return this.wakeIfIdle(); // withdrawn while the dispatch waited for its turn
+    if (this.loading || free <= 0) return;
     const runners = Math.min(free, this.queued);
     const size = Math.min(this.maxBatch, Math.ceil(this.queued / this.concurrency));
     for (let i = 0; i < runners && this.queued; i++) void this.runBatch(size);
@@ -237,9 +245,7 @@ export class InferenceQueue {
         // are still in its queue; without the turn they would follow in a batch of their own.
         this.clearTimer();
         setImmediate(() => this.dispatch());
-      } else if (!this.inFlight) {
-        for (const wake of this.idleWaiters.splice(0)) wake();
-      }
+      } else this.wakeIfIdle();
     }
   }
 }

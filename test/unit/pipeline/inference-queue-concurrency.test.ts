@@ -76,4 +76,20 @@ describe('InferenceQueue with a detector that runs batches in parallel', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     await q.idle();
   });
+
+  it('becomes idle when the windows left for the next batch are withdrawn before it starts', async () => {
+    const { detector } = parallelDetector(1);
+    const q = new InferenceQueue(detector, { maxBatch: 1, maxWaitMs: 0 });
+    const [first, later] = [{}, {}];
+    const running = q.submit(first, win(1));
+    const withdrawn = q.submit(later, win(2)).catch((e: Error) => e.name);
+    // The first batch ends with a window waiting; its caller leaves before the next batch is formed.
+    await running.then(() => q.cancel(later));
+    const idle = await Promise.race([
+      q.idle().then(() => 'idle'),
+      new Promise((r) => setTimeout(r, 500, 'stuck')),
+    ]);
+    expect(idle).toBe('idle');
+    expect(await withdrawn).toBe('CancelledError');
+  });
 });
