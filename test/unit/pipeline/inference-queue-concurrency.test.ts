@@ -83,13 +83,10 @@ describe('InferenceQueue with a detector that runs batches in parallel', () => {
     const [first, later] = [{}, {}];
     const running = q.submit(first, win(1));
     const withdrawn = q.submit(later, win(2)).catch((e: Error) => e.name);
+    const idle = Promise.race([q.idle().then(() => 'idle'), new Promise((r) => setTimeout(r, 500, 'stuck'))]);
     // The first batch ends with a window waiting; its caller leaves before the next batch is formed.
     await running.then(() => q.cancel(later));
-    const idle = await Promise.race([
-      q.idle().then(() => 'idle'),
-      new Promise((r) => setTimeout(r, 500, 'stuck')),
-    ]);
-    expect(idle).toBe('idle');
+    expect(await idle).toBe('idle');
     expect(await withdrawn).toBe('CancelledError');
   });
 });
