@@ -193,10 +193,14 @@ export async function main(argv: string[]): Promise<number> {
       await import('../inference/load-detector.ts');
     const inputBytes = await totalBytes(files, POOL_MIN_INPUT_BYTES);
     // No probe run: the first batch proves the output shape, and a model that fails it is still a model error.
-    const options = { ...detectorOptions(config), shortLived: true, inputBytes, probe: false };
-    const loading = loadDetector(manifest, options);
-    const concurrency = Math.max(1, inferenceWorkers(options.workers, options));
-    detector = new PendingDetector(contract, loading, concurrency);
+    const options = { ...detectorOptions(config), probe: false };
+    // Decided once here: the queue sizes itself by it before the model has loaded.
+    const workers = inferenceWorkers(options.workers, { ...options, shortLived: true, inputBytes });
+    detector = new PendingDetector(
+      contract,
+      loadDetector(manifest, { ...options, workers }),
+      Math.max(1, workers),
+    );
     catalog = await extractorCatalogFromConfig(config);
   } catch (error) {
     process.stderr.write(`realtone: ${(error as Error).message}\n`);

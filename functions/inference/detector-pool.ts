@@ -49,7 +49,6 @@ export class DetectorPool implements Detector {
   private deviceInUse: 'cpu' | 'cuda' = 'cpu';
   private readonly slots: Slot[] = [];
   private readonly waiting: ((slot: Slot) => void)[] = [];
-  private nextId = 1;
   private closing = false;
 
   private constructor(
@@ -98,7 +97,7 @@ export class DetectorPool implements Detector {
       worker.ref();
       return await new Promise<Float32Array>((resolve, reject) => {
         slot.call = { resolve, reject };
-        const message: ToDetectorThread = { type: 'score', id: this.nextId++, batch: input, count };
+        const message: ToDetectorThread = { type: 'score', batch: input, count };
         worker!.postMessage(message, [input.buffer as ArrayBuffer]);
       });
     } finally {
@@ -153,7 +152,7 @@ export class DetectorPool implements Detector {
           this.deviceInUse = message.device;
           resolve(message.device);
         } else if (message.type === 'scores') slot.call?.resolve(message.scores);
-        else if (message.id === undefined) reject(errorFrom(message.code, message.message));
+        else if (!loaded) reject(errorFrom(message.code, message.message));
         else slot.call?.reject(errorFrom(message.code, message.message));
       });
       worker.on('error', (error) => {

@@ -5,8 +5,9 @@
  *
  * Protocol. workerData: {manifestPath, options}. Thread → parent: {type:'ready', device} once the model is loaded
  * (checksum, signature, probe run), or {type:'failed', code, message} and the thread ends. Parent → thread:
- * {type:'score', id, batch, count} (batch transferred) → {type:'scores', id, scores} (transferred) or
- * {type:'failed', id, code, message}; {type:'close'} → the session is released and the thread ends.
+ * {type:'score', batch, count} (batch transferred) → {type:'scores', scores} (transferred) or
+ * {type:'failed', code, message}; {type:'close'} → the session is released and the thread ends. One batch at a
+ * time: the pool sends the next only after the answer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isRealToneError } from '../shared/errors.ts';
@@ -16,12 +17,11 @@ export interface DetectorThreadData {
   manifestPath: string;
   options: DetectorOptions;
 }
-export type ToDetectorThread =
-  { type: 'score'; id: number; batch: Float32Array; count: number } | { type: 'close' };
+export type ToDetectorThread = { type: 'score'; batch: Float32Array; count: number } | { type: 'close' };
 export type FromDetectorThread =
   | { type: 'ready'; device: 'cpu' | 'cuda' }
-  | { type: 'scores'; id: number; scores: Float32Array }
-  | { type: 'failed'; id?: number; code: string; message: string };
+  | { type: 'scores'; scores: Float32Array }
+  | { type: 'failed'; code: string; message: string };
 
 const port = parentPort!;
 const { manifestPath, options } = workerData as DetectorThreadData;
@@ -50,8 +50,8 @@ port.on('message', async (message: ToDetectorThread) => {
   }
   try {
     const scores = await detector.score(message.batch, message.count);
-    post({ type: 'scores', id: message.id, scores }, [scores.buffer as ArrayBuffer]);
+    post({ type: 'scores', scores }, [scores.buffer as ArrayBuffer]);
   } catch (error) {
-    post({ type: 'failed', id: message.id, ...failure(error) });
+    post({ type: 'failed', ...failure(error) });
   }
 });
