@@ -3,7 +3,7 @@
  * Prints one JSON line per file on stdout (format in README, kept stable for other tools); logs go to stderr.
  * Exit status: 0 when every file was analysed, 1 when any file failed, 2 on a usage or model error.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
@@ -23,6 +23,7 @@ import { ManifestWriter } from './manifest-writer.ts';
 const USAGE = `usage: realtone analyze [--model path/to/model.json] [--threads N] [--extractors pitch,tempo,vad]
                          [--manifest DIR] [--files-from LIST|-] FILE|DIR...
        realtone stream [--realtime] [--hop S] [--url URL | --local] FILE   (realtone stream --help)
+       realtone --version
 
 Analyses audio files for synthetic speech and prints one JSON line per file.
   --model     model manifest (default: $MODEL_MANIFEST or the bundled default model)
@@ -135,11 +136,19 @@ export async function main(argv: string[]): Promise<number> {
         manifest: { type: 'string' },
         'files-from': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
       },
     });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (parsed.values.version) {
+    const { version } = JSON.parse(readFileSync(resolveProjectPath('package.json'), 'utf8')) as {
+      version: string;
+    };
+    process.stdout.write(`realtone ${version}\n`);
+    return 0;
   }
   const [command, ...args] = parsed.positionals;
   const filesFrom = parsed.values['files-from'] ?? [];

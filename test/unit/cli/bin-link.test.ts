@@ -28,4 +28,12 @@ describe('the realtone bin', () => {
     expect('code' in run ? run.code : 0).toBe(0);
     expect(run.stderr).toContain('usage: realtone analyze');
   }, 30_000);
+
+  it('prints the package version for --version and -V', async () => {
+    const link = path.join(ROOT, 'node_modules/.bin/realtone');
+    for (const flag of ['--version', '-V']) {
+      const { stdout } = await promisify(execFile)(link, [flag]);
+      expect(stdout).toBe(`realtone ${json('package.json').version}\n`);
+    }
+  }, 30_000);
 });
