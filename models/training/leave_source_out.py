@@ -11,6 +11,8 @@ test split (docs/model-training.md).
   leave_source_out.py --folds copy-griffin-lim+fotaq,splice+drascula-es --minutes 25
       # grouped folds: each '+' group is left out of one training together, and each of its families is scored
       # against that model; cheaper than one training per family, and pessimistic (the model saw less)
+  leave_source_out.py --folds a+b,c+d --init models/.cache/v5.pt --lr 1e-4 --minutes 22
+      # the fine-tuning recipe: each fold starts from v5's weights (v5 never saw the added families)
   leave_source_out.py --score-only models/realtone-wavlm-small/model.pt --unseen drascula-en,...
       # no training: score one checkpoint family by family the same way (for a model that never saw a family,
       # e.g. v5 and every family added after it, this is its leave-source-out EER on that family)
@@ -73,8 +75,8 @@ def fold_eer(model, splits, fam_idx, fam, per_family, seed, cache=None, bf16=Fal
            if int(splits[s].labels[i]) != label and family_of(splits[s].rows[i]) != fam]
     items = pick(items, per_family, seed, fam)
     ref = pick(ref, per_family * 2, seed, "ref-" + fam)
-    scores, labels = [], []
-    for group in (items, ref):
+    scores, labels, family_parts = [], [], 0
+    for g, group in enumerate((items, ref)):
         by_split = {}
         for s, i in group:
             by_split.setdefault(s, []).append(i)
@@ -85,9 +87,12 @@ def fold_eer(model, splits, fam_idx, fam, per_family, seed, cache=None, bf16=Fal
                 cache.update({(s, i): v for i, v in zip(todo, score_clips(model, splits[s], np.array(todo), bf16=bf16))})
             scores.append(np.array([cache[(s, i)] for i in idx]))
             labels.append(splits[s].labels[np.array(idx)])
+            family_parts += g == 0
     e, thr = roc_eer(np.concatenate(scores), np.concatenate(labels))
+    # the family's own logits are kept, so that thresholds can be judged on sources never trained on (lso_table.py)
     return dict(eer=round(100 * e, 2), threshold_logit=round(float(thr), 4), n_family=len(items), n_reference=len(ref),
-                family_label="synthetic" if label else "human")
+                family_label="synthetic" if label else "human",
+                family_logits=[round(float(v), 4) for v in np.concatenate(scores[:family_parts])])
 
 
 def load_model(ckpt, threads=2):
@@ -124,6 +129,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2,
                     help="torch threads for training and scoring (1 on a machine whose cores are busy with other work: "
                          "OpenMP regions on 2 threads wait for a thread that is not scheduled)")
+    ap.add_argument("--init", default="", help="train each fold from this state dict (fine-tuning; train.py --init)")
+    ap.add_argument("--lr", type=float, default=0.0, help="peak learning rate of each fold (0: train.py's default)")
     ap.add_argument("--unseen", default="", help="with --score-only: families the checkpoint never saw (reported as its LSO EER)")
     args = ap.parse_args()
     splits = load_splits(args.corpus)
@@ -160,6 +167,8 @@ def main():
                 d = os.path.join(args.out, "s%d" % seed, name)
                 cmd = [sys.executable, os.path.join(HERE, "train.py"), "--seed", str(seed), "--corpus", args.corpus, "--out", d,
                        "--steps", str(args.steps), "--max-minutes", str(args.minutes), "--exclude-families", ",".join(g), "--threads", str(args.threads)]
+                cmd += ["--init", args.init] if args.init else []
+                cmd += ["--lr", str(args.lr)] if args.lr > 0 else []
                 log("fold %s seed %d: %s" % (name, seed, " ".join(cmd)))
                 subprocess.run(cmd, check=True)
                 model, cache = load_model(os.path.join(d, "best.pt"), args.threads), {}
@@ -170,7 +179,7 @@ def main():
                 write_json(os.path.join(args.out, "lso.json"), dict(report, partial=True, runs=runs | {seed: per}))
             runs[seed] = dict(per_family=per, summary=summarize(per))
         means = [r["summary"]["mean_eer"] for r in runs.values()]
-        report.update(runs=runs, minutes_per_fold=args.minutes, mean_eer_over_seeds=round(float(np.mean(means)), 2),
+        report.update(runs=runs, minutes_per_fold=args.minutes, init=args.init or None, lr=args.lr or None, mean_eer_over_seeds=round(float(np.mean(means)), 2),
                       mean_eer_sd_over_seeds=round(float(np.std(means)), 2) if len(means) > 1 else None)
     write_json(os.path.join(args.out, "lso.json"), report)
     log(json.dumps({k: v for k, v in report.items() if k.endswith("summary") or k.startswith("mean")}))

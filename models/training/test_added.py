@@ -108,6 +108,29 @@ def test_package_cap():
     check(speaker_caps(secs, pkg, 720.0, {"fotaq": 5000.0})["q/joe"] == 720.0, "a package under its cap is untouched")
 
 
+def test_lso_table():
+    import json
+
+    from lso_table import compare, markdown, wrong_side
+
+    human = dict(eer=20.0, family_label="human", n_family=4, family_logits=[-3.0, -1.0, 1.0, 2.0])
+    syn = dict(eer=30.0, family_label="synthetic", n_family=4, family_logits=[-2.0, 0.5, 1.5, 4.0])
+    check(wrong_side(human, 0.5) == 50.0, "human clips at or above the threshold are false alarms")
+    check(wrong_side(syn, 0.8) == 50.0, "synthetic clips below logit(0.8) = 1.386 are misses: 2 of 4")
+    check(wrong_side(dict(human, family_logits=None), 0.5) is None, "no logits, no rate")
+    with tempfile.TemporaryDirectory() as d:
+        only = os.path.join(d, "v5.json")
+        json.dump(dict(per_family=dict(a=human, b=syn, c=syn), unseen=["a", "b"]), open(only, "w"))
+        folds = [os.path.join(d, "f%d.json" % i) for i in (1, 2)]
+        json.dump(dict(runs={"1234": dict(per_family=dict(a=dict(human, eer=10.0)))}), open(folds[0], "w"))
+        json.dump(dict(runs={"1234": dict(per_family=dict(b=dict(syn, eer=20.0)))}), open(folds[1], "w"))
+        c = compare(["v5=" + only, "new=" + ",".join(folds)], [0.5])
+    check(c["families"] == ["a", "b"], "only the --unseen families of a score-only report, and those in every column")
+    check([k["mean_eer"] for k in c["columns"]] == [25.0, 15.0], "means per column")
+    check(c["columns"][1]["worst_family"] == "b", "worst family")
+    check("| a | human | 20.00 | 10.00 | 50 % | 50 % |" in markdown(c), "a markdown row per family")
+
+
 if __name__ == "__main__":
     for name, fn in sorted(globals().items()):
         if name.startswith("test_") and callable(fn):

@@ -22,7 +22,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import CACHE, env_flag, loaded_blas, roc_eer, seed_everything, stable_hash, write_json  # noqa: E402
+from common import CACHE, env_flag, loaded_blas, roc_eer, seed_everything, sha256_file, stable_hash, write_json  # noqa: E402
 from data import Split, eval_chunks, train_example  # noqa: E402
 from families import leave_out_mask  # noqa: E402
 from wavlm import WavLMSpoofDetector, count_parameters, small_config  # noqa: E402
@@ -144,6 +144,9 @@ def main():
     ap.add_argument("--exclude-families", default="",
                     help="comma-separated source families (families.py) left out of training and of model selection: "
                          "one fold of the leave-source-out evaluation (leave_source_out.py)")
+    ap.add_argument("--init", default=os.environ.get("TRAIN_INIT", ""),
+                    help="state dict (model.pt form) to start from instead of random weights: fine-tuning a trained "
+                         "model on a broader corpus (the architecture must match small_config())")
     args = ap.parse_args()
     excluded = {f for f in args.exclude_families.split(",") if f}
     if excluded and args.band_balance:
@@ -156,6 +159,12 @@ def main():
     val = Split(args.corpus, "val")
     cfg = small_config()
     model = WavLMSpoofDetector(cfg)
+    init_sha = ""
+    if args.init:
+        # strict: a checkpoint of another shape must fail here, not train a half-initialised model
+        model.load_state_dict(torch.load(args.init, map_location="cpu"), strict=True)
+        init_sha = sha256_file(args.init)
+        log("initialised from %s (sha256 %s)" % (args.init, init_sha[:16]))
     blas = loaded_blas()
     log("params %d, train clips %d (synthetic %d), val clips %d, bf16 autocast %s, BLAS %s (%s threads)" % (count_parameters(model), len(train), int(train.labels.sum()), len(val), bf16, blas, os.environ.get("OPENBLAS_NUM_THREADS")))
     # fixed balanced validation subset for model selection
@@ -291,7 +300,7 @@ def main():
     torch.save((ema if ema is not None else model).state_dict(), os.path.join(args.out, "last.pt"))
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, band_balance=args.band_balance, excluded_families=sorted(excluded), best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
+        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, band_balance=args.band_balance, excluded_families=sorted(excluded), init=args.init, init_sha256=init_sha, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
         minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"), blas=blas, bf16=bf16, ema=args.ema))
     log("done: best val EER %.2f%% at step %d (%s weights), %.1f min" % (100 * best[0], best[1], best_kind, (time.time() - t0) / 60))
 
