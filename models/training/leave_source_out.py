@@ -11,7 +11,7 @@ test split (docs/model-training.md).
   leave_source_out.py --folds copy-griffin-lim+fotaq,splice+drascula-es --minutes 25
       # grouped folds: each '+' group is left out of one training together, and each of its families is scored
       # against that model; cheaper than one training per family, and pessimistic (the model saw less)
-  leave_source_out.py --folds a+b,c+d --init models/.cache/v5.pt --lr 1e-4 --minutes 22
+  leave_source_out.py --folds a+b,c+d --init models/.cache/base-v5.pt --lr 1e-4 --minutes 22
       # the fine-tuning recipe: each fold starts from v5's weights (v5 never saw the added families)
   leave_source_out.py --score-only models/realtone-wavlm-small/model.pt --unseen drascula-en,...
       # no training: score one checkpoint family by family the same way (for a model that never saw a family,
@@ -75,24 +75,23 @@ def fold_eer(model, splits, fam_idx, fam, per_family, seed, cache=None, bf16=Fal
            if int(splits[s].labels[i]) != label and family_of(splits[s].rows[i]) != fam]
     items = pick(items, per_family, seed, fam)
     ref = pick(ref, per_family * 2, seed, "ref-" + fam)
-    scores, labels, family_parts = [], [], 0
-    for g, group in enumerate((items, ref)):
+    cache = {} if cache is None else cache
+    scores, labels = [], []
+    for group in (items, ref):
         by_split = {}
         for s, i in group:
             by_split.setdefault(s, []).append(i)
         for s, idx in by_split.items():
-            cache = {} if cache is None else cache
             todo = [i for i in idx if (s, i) not in cache]
             if todo:
                 cache.update({(s, i): v for i, v in zip(todo, score_clips(model, splits[s], np.array(todo), bf16=bf16))})
             scores.append(np.array([cache[(s, i)] for i in idx]))
             labels.append(splits[s].labels[np.array(idx)])
-            family_parts += g == 0
     e, thr = roc_eer(np.concatenate(scores), np.concatenate(labels))
     # the family's own logits are kept, so that thresholds can be judged on sources never trained on (lso_table.py)
     return dict(eer=round(100 * e, 2), threshold_logit=round(float(thr), 4), n_family=len(items), n_reference=len(ref),
                 family_label="synthetic" if label else "human",
-                family_logits=[round(float(v), 4) for v in np.concatenate(scores[:family_parts])])
+                family_logits=[round(float(cache[k]), 4) for k in items])
 
 
 def load_model(ckpt, threads=2):
