@@ -57,28 +57,84 @@ export function fillWindow(samples: Float32Array, chunk: PlannedChunk, out: Floa
   }
 }
 
+export interface WindowStats {
+  mean: number;
+  /** Population variance. */
+  variance: number;
+  rms: number;
+}
+
+/**
+ * Mean, population variance and RMS of `x` in one pass, summed in float64. Every window of every file and stream
+ * passes through here (64,000 samples each), so: four accumulators per sum, because each add waits for the one
+ * before it on the same chain and independent chains run about twice as fast; and the sums are of x − x[0], so
+ * that E[y²] − E[y]² does not cancel under a DC offset (the shifted form of the textbook one-pass variance).
+ */
+export function windowStats(x: Float32Array): WindowStats {
+  const n = x.length;
+  if (n === 0) return { mean: 0, variance: 0, rms: 0 };
+  const shift = x[0]!;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let q0 = 0;
+  let q1 = 0;
+  let q2 = 0;
+  let q3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a = x[i]! - shift;
+    const b = x[i + 1]! - shift;
+    const c = x[i + 2]! - shift;
+    const d = x[i + 3]! - shift;
+    s0 += a;
+    s1 += b;
+    s2 += c;
+    s3 += d;
+    q0 += a * a;
+    q1 += b * b;
+    q2 += c * c;
+    q3 += d * d;
+  }
+  for (; i < n; i++) {
+    const a = x[i]! - shift;
+    s0 += a;
+    q0 += a * a;
+  }
+  const meanShifted = (s0 + s1 + s2 + s3) / n;
+  const variance = Math.max(0, (q0 + q1 + q2 + q3) / n - meanShifted * meanShifted);
+  const mean = shift + meanShifted;
+  return { mean, variance, rms: Math.sqrt(variance + mean * mean) };
+}
+
 export function rms(x: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += x[i]! * x[i]!;
-  return Math.sqrt(sum / Math.max(1, x.length));
+  return windowStats(x).rms;
 }
 
 export type Normalization = { kind: 'zero_mean_unit_variance'; epsilon: number } | { kind: 'none' };
 
 /**
- * In-place per-chunk normalisation, as the model was trained: (x − mean) / sqrt(var + ε) with the population
- * variance (HuggingFace Wav2Vec2FeatureExtractor `do_normalize`). Sums in float64 for stability.
+ * Per-chunk normalisation, as the model was trained: (x − mean) / sqrt(var + ε) with the population variance
+ * (HuggingFace Wav2Vec2FeatureExtractor `do_normalize`), written into `out` (which may be `x` itself).
  */
-export function normalizeWindow(x: Float32Array, norm: Normalization): void {
-  if (norm.kind === 'none') return;
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += x[i]!;
-  const mean = sum / x.length;
-  let sq = 0;
-  for (let i = 0; i < x.length; i++) {
-    const d = x[i]! - mean;
-    sq += d * d;
+export function normalizeInto(
+  x: Float32Array,
+  out: Float32Array,
+  norm: Normalization,
+  stats: WindowStats = windowStats(x),
+): Float32Array {
+  if (norm.kind === 'none') {
+    if (out !== x) out.set(x);
+    return out;
   }
-  const scale = 1 / Math.sqrt(sq / x.length + norm.epsilon);
-  for (let i = 0; i < x.length; i++) x[i] = (x[i]! - mean) * scale;
+  const { mean } = stats;
+  const scale = 1 / Math.sqrt(stats.variance + norm.epsilon);
+  for (let i = 0; i < x.length; i++) out[i] = (x[i]! - mean) * scale;
+  return out;
+}
+
+/** In-place normalizeInto. */
+export function normalizeWindow(x: Float32Array, norm: Normalization): void {
+  normalizeInto(x, x, norm);
 }

@@ -8,7 +8,7 @@
  * applies the file tail rule, waits for the last window and returns the chunks and the overall verdict. The session
  * knows nothing of files, sockets or RPCs.
  */
-import { normalizeWindow, rms, SILENCE_RMS, type ChunkSpec } from '../../audio/chunk.ts';
+import { normalizeInto, SILENCE_RMS, windowStats, type ChunkSpec } from '../../audio/chunk.ts';
 import { Windower, type Window } from '../../audio/windower.ts';
 import { computeVerdict, type Verdict, type VerdictPolicy } from '../detection/verdict.ts';
 import { CancelledError } from './errors.ts';
@@ -200,13 +200,20 @@ export class DetectionSession {
     // Every stage is handed the window now, in window order; their work may finish later.
     const pending = (this.options.stages ?? []).map((stage) => stage.process(window, chunk));
     if (pending.some((p) => p)) await Promise.all(pending);
-    if (rms(window.samples) < SILENCE_RMS) {
+    const stats = windowStats(window.samples);
+    if (stats.rms < SILENCE_RMS) {
       chunk.reason = 'silence';
       return;
     }
     if (chunk.reason) return; // a stage kept it from the model (no_speech)
-    const input = window.samples.slice();
-    normalizeWindow(input, this.queue.manifest.normalization);
+    // A new buffer: a stage may still hold the raw window, and the queue hands this one to the model.
+    const { samples } = window;
+    const input = normalizeInto(
+      samples,
+      new Float32Array(samples.length),
+      this.queue.manifest.normalization,
+      stats,
+    );
     chunk.score = round6(await this.queue.submit(this, input, this.options.group ?? this));
   }
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SILENCE_RMS, fillWindow, normalizeWindow, planChunks, rms } from '../../../functions/audio/chunk.ts';
+import {
+  SILENCE_RMS,
+  fillWindow,
+  normalizeInto,
+  normalizeWindow,
+  planChunks,
+  rms,
+  windowStats,
+} from '../../../functions/audio/chunk.ts';
 
 const spec = { window_samples: 64000, hop_samples: 64000, min_samples: 16000 };
 
@@ -56,6 +64,62 @@ describe('normalizeWindow', () => {
     normalizeWindow(x, { kind: 'none' });
     expect(Array.from(x)).toEqual([1, 2, 3]);
   });
+});
+
+describe('windowStats', () => {
+  /** The two-pass textbook form, in float64. */
+  function reference(x: Float32Array) {
+    const mean = x.reduce((a, b) => a + b, 0) / x.length;
+    const variance = x.reduce((a, b) => a + (b - mean) ** 2, 0) / x.length;
+    return { mean, variance, rms: Math.sqrt(x.reduce((a, b) => a + b * b, 0) / x.length) };
+  }
+
+  it('matches the two-pass mean, variance and RMS, including a length that is not a multiple of four', () => {
+    for (const length of [64000, 64003, 3, 1]) {
+      const x = Float32Array.from(
+        { length },
+        (_, i) => 0.25 + 0.2 * Math.sin(i / 5) + 0.01 * Math.cos(i * 1.7),
+      );
+      const got = windowStats(x);
+      const want = reference(x);
+      expect(got.mean).toBeCloseTo(want.mean, 12);
+      expect(got.variance).toBeCloseTo(want.variance, 12);
+      expect(got.rms).toBeCloseTo(want.rms, 12);
+    }
+  });
+
+  it('keeps a tiny variance under a large DC offset', () => {
+    const x = Float32Array.from({ length: 64000 }, (_, i) => 0.5 + 1e-4 * Math.sin(i / 3));
+    expect(windowStats(x).variance / reference(x).variance).toBeCloseTo(1, 9);
+  });
+
+  it('is zero for an empty window', () => {
+    expect(windowStats(new Float32Array(0))).toEqual({ mean: 0, variance: 0, rms: 0 });
+  });
+});
+
+describe('normalizeInto', () => {
+  it('writes the normalised window elsewhere and leaves the raw samples as they were', () => {
+    const x = Float32Array.from({ length: 1000 }, (_, i) => 0.1 + 0.5 * Math.sin(i / 9));
+    const raw = x.slice();
+    const inPlace = x.slice();
+    normalizeWindow(inPlace, { kind: 'zero_mean_unit_variance', epsilon: 1e-7 });
+    const out = normalizeInto(x, new Float32Array(x.length), {
+      kind: 'zero_mean_unit_variance',
+      epsilon: 1e-7,
+    });
+    expect(Array.from(x)).toEqual(Array.from(raw));
+    expect(Array.from(out)).toEqual(Array.from(inPlace));
+    const mean = reference2(out);
+    expect(mean).toBeCloseTo(0, 6);
+  });
+
+  it('copies the window unchanged with kind none', () => {
+    const out = normalizeInto(Float32Array.of(1, 2, 3), new Float32Array(3), { kind: 'none' });
+    expect(Array.from(out)).toEqual([1, 2, 3]);
+  });
+
+  const reference2 = (x: Float32Array) => x.reduce((a, b) => a + b, 0) / x.length;
 });
 
 describe('rms', () => {
