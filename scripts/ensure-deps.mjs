@@ -21,8 +21,10 @@ if (bundleState().state !== 'fresh') await (await import('./bundle.mjs')).buildB
 function install() {
   console.error('realtone: installing dependencies (node_modules missing or older than package-lock.json)…');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  // onnxruntime-node's CUDA download is skipped through .npmrc, and through the environment too: npm warns that it
-  // will stop passing unknown project settings to install scripts. The install needs only the npm registry.
+  // onnxruntime-node's install script would download CUDA binaries from NuGet (its CPU binaries ship in the
+  // package): skipped through the environment, so the install needs only the npm registry. Not through .npmrc: npm
+  // 11 warns about the unknown setting on every npm and npx command, and npm 12 stops passing it to scripts
+  // (there package.json's allowScripts denies the script instead).
   const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: process.env.ONNXRUNTIME_NODE_INSTALL ?? 'skip' };
   const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], {
     cwd: root,
