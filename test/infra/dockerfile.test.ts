@@ -29,6 +29,10 @@ describe('worker Dockerfile', () => {
   it('installs onnxruntime-node with its CUDA provider for the GPU image and fails the build without it', () => {
     expect(dockerfile).toContain('ENV ONNXRUNTIME_NODE_INSTALL=cuda12');
     expect(dockerfile).toMatch(/test -f "\$ort\/linux\/x64\/libonnxruntime_providers_cuda\.so"/);
+    // npm 12 skips the install script that package.json's allowScripts denies: the GPU stage then runs it itself.
+    expect(dockerfile).toContain(
+      '{ test -f "$ort/linux/x64/libonnxruntime_providers_cuda.so" || node node_modules/onnxruntime-node/script/install.js; }',
+    );
     expect(dockerfile).toContain('ENV ONNXRUNTIME_NODE_INSTALL=skip');
     // The install script's flags it reads (so the Dockerfile and onnxruntime-node agree).
     const install = readFileSync(
