@@ -1,7 +1,9 @@
 /**
  * Time from upload to `completed` for a 60 s WAV on the local stack (median of 5 runs), measured as a client sees
  * it: from the start of the multipart POST to S3 until a poll (every 50 ms) returns `completed`. Also reports the
- * worker's own stage timings. Prints JSON on stdout.
+ * worker's own stage timings, and how busy inference was: the stack's /metrics scraped around each run
+ * (realtone_inference_busy_seconds_total over the run's wall time and realtone_inference_runners). Prints JSON on
+ * stdout.
  *
  *   npm run bench:pipeline                       # embedded PGlite + in-process cache, default model
  *   BENCH_REAL_SERVICES=1 npm run bench:pipeline # Postgres and Redis on 127.0.0.1
@@ -21,19 +23,34 @@ if (process.env.BENCH_REAL_SERVICES) {
   env.REDIS_KEY_PREFIX = `rt:bench:${Date.now()}:`;
 }
 const stack = await startStackProcess(env);
+
+/** A metric's value from the stack's Prometheus text (one sample, no labels). */
+async function metric(name: string): Promise<number> {
+  const text = await (await fetch(stack.endpoints.metrics!)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  if (!line) throw new Error(`/metrics has no ${name}`);
+  return Number(line.slice(name.length + 1));
+}
+
 try {
   const client = new ApiClient(stack.api);
   await client.signUp();
-  const runs: { total_ms: number; worker: Record<string, number> }[] = [];
+  const runs: { total_ms: number; inference_busy: number; worker: Record<string, number> }[] = [];
+  const runners = await metric('realtone_inference_runners');
   for (let i = 0; i < RUNS + 1; i++) {
     const slot = await client.requestUpload('bench-60s.wav', 'audio/wav', wav.length);
+    const busy0 = await metric('realtone_inference_busy_seconds_total');
     const t0 = performance.now();
     const status = await ApiClient.postToS3(slot, wav, 'bench-60s.wav', 'audio/wav');
     if (status !== 204) throw new Error(`S3 answered ${status}`);
     const job = await client.waitForJob(slot.job_id, 120_000, 50);
     const total = performance.now() - t0;
     if (job.status !== 'completed') throw new Error(`job failed: ${JSON.stringify(job.error)}`);
-    if (i > 0) runs.push({ total_ms: Math.round(total), worker: job.result.timings }); // run 0 warms up
+    const busy = (await metric('realtone_inference_busy_seconds_total')) - busy0;
+    const inferenceBusy = Math.round((busy / (total / 1000) / runners) * 1000) / 1000;
+    // run 0 warms up
+    if (i > 0)
+      runs.push({ total_ms: Math.round(total), inference_busy: inferenceBusy, worker: job.result.timings });
   }
   const totals = runs.map((r) => r.total_ms).sort((a, b) => a - b);
   console.log(
@@ -48,6 +65,12 @@ try {
         min_ms: totals[0],
         max_ms: totals[totals.length - 1],
         runs_ms: runs.map((r) => r.total_ms),
+        // Share of each run's wall time (upload → completed) the model's runners were busy, averaged over them.
+        inference_runners: runners,
+        inference_busy_median: [...runs.map((r) => r.inference_busy)].sort((a, b) => a - b)[
+          Math.floor(runs.length / 2)
+        ],
+        inference_busy_runs: runs.map((r) => r.inference_busy),
         worker_timings_last_run: runs[runs.length - 1]?.worker,
       },
       null,

@@ -37,6 +37,18 @@ export const METRIC_CATALOG = {
     unit: 'Count',
     buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
   },
+  realtone_inference_busy_seconds_total: {
+    kind: 'counter',
+    help: "Time the model's runners spent running batches, summed over runners (rate() / realtone_inference_runners is the share of time inference is busy)",
+    labels: [],
+    unit: 'Seconds',
+  },
+  realtone_inference_runners: {
+    kind: 'gauge',
+    help: 'Batches the model runs at once: 1 for one session, N for a pool of N inference threads',
+    labels: [],
+    unit: 'Count',
+  },
   realtone_jobs_total: {
     kind: 'counter',
     help: 'File jobs finished, by outcome (completed, failed, retried, ignored) and error code',

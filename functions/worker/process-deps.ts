@@ -48,11 +48,13 @@ export async function buildProcessDeps(config: WorkerConfig): Promise<WorkerDeps
   const inference = new InferenceQueue(detector, {
     maxBatch: config.INFERENCE_MAX_BATCH,
     maxWaitMs: config.INFERENCE_MAX_WAIT_MS,
-    onBatch: (windows) => {
+    onBatch: (windows, ms) => {
       metrics.increment('realtone_windows_total', {}, windows);
       metrics.observe('realtone_inference_batch_windows', windows);
+      metrics.increment('realtone_inference_busy_seconds_total', {}, ms / 1000);
     },
   });
+  metrics.set('realtone_inference_runners', inference.concurrency);
   const extractors = await extractorCatalogFromConfig(config);
   const pool = poolFromConfig(config);
   const kv = keyValueFromConfig(config);

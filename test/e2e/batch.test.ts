@@ -51,6 +51,9 @@ describe('a batch of 20 files', () => {
     const windowsBefore = await scrape('realtone_windows_total');
     const decodeBefore = await scrape('realtone_stage_duration_seconds_count');
     const queuedBefore = await scrape('realtone_job_queued_seconds_count');
+    const busyBefore = sample(await scrape('realtone_inference_busy_seconds_total'));
+    const runners = sample(await scrape('realtone_inference_runners'));
+    const batchStarted = performance.now();
 
     const client = new ApiClient(stack.api);
     await client.signUp();
@@ -134,6 +137,11 @@ describe('a batch of 20 files', () => {
         sample(jobsBefore, '{outcome="failed",code="corrupt_audio"}'),
     ).toBe(1);
     expect(sample(await scrape('realtone_windows_total')) - sample(windowsBefore)).toBe(scored);
+    // The runners' busy time: some, and no more than they could have run in the batch's wall time.
+    const busy = sample(await scrape('realtone_inference_busy_seconds_total')) - busyBefore;
+    expect(runners).toBeGreaterThanOrEqual(1);
+    expect(busy).toBeGreaterThan(0);
+    expect(busy).toBeLessThanOrEqual((runners * (performance.now() - batchStarted)) / 1000);
     const decodeAfter = await scrape('realtone_stage_duration_seconds_count');
     for (const stage of ['download', 'decode', 'inference', 'write'])
       expect(
