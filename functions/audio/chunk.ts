@@ -66,9 +66,9 @@ export interface WindowStats {
 
 /**
  * Mean, population variance and RMS of `x` in one pass, summed in float64. Every window of every file and stream
- * passes through here (64,000 samples each), so: four accumulators per sum, because each add waits for the one
- * before it on the same chain and independent chains run about twice as fast; and the sums are of x − x[0], so
- * that E[y²] − E[y]² does not cancel under a DC offset (the shifted form of the textbook one-pass variance).
+ * passes through here (64,000 samples each), so: four accumulators per sum, so that an add need not wait for the
+ * one before it; and the sums are of x − x[0], so that E[y²] − E[y]² does not cancel under a DC offset (the
+ * shifted form of the textbook one-pass variance).
  */
 export function windowStats(x: Float32Array): WindowStats {
   const n = x.length;
