@@ -10,7 +10,9 @@
  */
 import { ApiClient } from '../test/support/api-client.ts';
 import { startStackProcess } from '../test/support/local-stack-process.ts';
+import { sample, scrapeMetric } from '../test/support/prometheus.ts';
 import { benchModel, speech, speechWav } from './stack-inputs.ts';
+import { median } from './warm-analysis.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const model = benchModel;
@@ -24,13 +26,12 @@ if (process.env.BENCH_REAL_SERVICES) {
 }
 const stack = await startStackProcess(env);
 
-/** A metric's value from the stack's Prometheus text (one sample, no labels). */
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(stack.endpoints.metrics!)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  if (!line) throw new Error(`/metrics has no ${name}`);
-  return Number(line.slice(name.length + 1));
-}
+/** A metric's value on the stack's /metrics (no labels). */
+const metric = async (name: string) => {
+  const samples = await scrapeMetric(stack.endpoints.metrics!, name);
+  if (!samples.has('')) throw new Error(`/metrics has no ${name}`);
+  return sample(samples);
+};
 
 try {
   const client = new ApiClient(stack.api);
@@ -67,9 +68,7 @@ try {
         runs_ms: runs.map((r) => r.total_ms),
         // Share of each run's wall time (upload → completed) the model's runners were busy, averaged over them.
         inference_runners: runners,
-        inference_busy_median: [...runs.map((r) => r.inference_busy)].sort((a, b) => a - b)[
-          Math.floor(runs.length / 2)
-        ],
+        inference_busy_median: median(runs.map((r) => r.inference_busy)),
         inference_busy_runs: runs.map((r) => r.inference_busy),
         worker_timings_last_run: runs[runs.length - 1]?.worker,
       },

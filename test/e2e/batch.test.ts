@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../support/api-client.ts';
 import { ROOT, startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
+import { sample, scrapeMetric } from '../support/prometheus.ts';
 import { FIXTURE_MODEL } from './pipeline-scenario.ts';
 
 let stack: StackProcess;
@@ -28,17 +29,7 @@ afterAll(async () => {
   if (stack) expect(await stack.stop('SIGTERM'), stack.output()).toBe(0);
 });
 
-/** The samples of one metric in Prometheus text format, by their label set. */
-async function scrape(name: string): Promise<Map<string, number>> {
-  const text = await (await fetch(stack.endpoints.metrics!)).text();
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const m = /^(\w+)(\{[^}]*\})? ([-\d.e+]+|NaN)$/.exec(line);
-    if (m && m[1] === name) out.set(m[2] ?? '', Number(m[3]));
-  }
-  return out;
-}
-const sample = (samples: Map<string, number>, labels = '') => samples.get(labels) ?? 0;
+const scrape = (name: string) => scrapeMetric(stack.endpoints.metrics!, name);
 
 describe('a batch of 20 files', () => {
   it('completes with a result and a manifest per item, and /metrics moves by what ran', async () => {
