@@ -2,7 +2,8 @@
  * The gRPC services end to end on the local stack (`npm start` in a child process, default model), called by real
  * @grpc/grpc-js clients loaded from each .proto as an outside caller would: the original `audioanalyzer` contract
  * against the job view of the same upload, `realtone.v1` against the job view and the WebSocket, errors as
- * statuses, deadlines, message limits, health, reflection and the bearer token.
+ * statuses, deadlines, message limits, health, reflection and the bearer token. Python and Go clients generated
+ * from audio_analyzer.proto by their own toolchains call the original contract as the old detector's callers did.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamPcm } from '../../functions/stream/client.ts';
 import { ApiClient } from '../support/api-client.ts';
+import { buildGoClient, goClientMissing } from '../support/go-audio-analyzer-client.ts';
 import { connect, failure, streamAnalyze, unary } from '../support/grpc-clients.ts';
 import { ROOT, startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
 import { encodeWav16 } from '../support/wav.ts';
@@ -22,6 +24,11 @@ const SLOW = 120_000;
 /** Debian's python3 with python3-grpcio and python3-grpc-tools (.ci/run installs them), as an outside caller. */
 const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 const run = promisify(execFile);
+/** Debian's Go toolchain and grpc-go sources (.ci/run installs them); without them the Go client test is skipped. */
+const goMissing = goClientMissing();
+if (goMissing) console.warn(`grpc: the Go client test is skipped: it ${goMissing}`);
+/** The first Go build compiles grpc-go from source (under a minute on two busy cores); later runs reuse it. */
+const GO_BUILD = 300_000;
 const BUCKET = 'realtone-uploads';
 const fixture = (name: string) => readFile(path.join(ROOT, name));
 
@@ -139,6 +146,41 @@ describe('gRPC on the local stack (no token: loopback only)', () => {
       }
     },
     SLOW,
+  );
+
+  it.skipIf(goMissing !== null)(
+    'a Go client generated from audio_analyzer.proto by protoc-gen-go and protoc-gen-go-grpc gets the same predictions',
+    async () => {
+      // The build overlaps the upload's job.
+      const [client, { key, job }] = await Promise.all([
+        buildGoClient(),
+        uploadJob('test/fixtures/e2e/speech-9.5s.wav', 'audio/wav'),
+      ]);
+      const call = async (bucket: string, k: string) =>
+        JSON.parse((await run(client, [stack.grpc, bucket, k])).stdout) as Record<string, any>;
+      const reply = await call(BUCKET, key);
+      const judged = job.result.chunks.filter((c: { score: number | null }) => c.score !== null);
+      expect(judged.length).toBeGreaterThan(1);
+      expect(reply.error_message).toBe('');
+      expect(reply.predictions).toHaveLength(judged.length);
+      judged.forEach((chunk: { index: number; score: number; start_s: number; end_s: number }, i: number) => {
+        const p = reply.predictions[i];
+        expect(p.chunk_id).toBe(String(chunk.index));
+        expect(Math.abs(p.score - chunk.score)).toBeLessThan(1e-4);
+        expect(p.start).toBeCloseTo(chunk.start_s, 4);
+        expect(p.end).toBeCloseTo(chunk.end_s, 4);
+      });
+      expect(await call(BUCKET, 'uploads/nobody/none.wav')).toEqual({
+        code: grpc.status.NOT_FOUND,
+        name: 'NotFound',
+        details: expect.stringMatching(/^not_found: /),
+      });
+      expect(await call('someone-elses-bucket', 'uploads/a.wav')).toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+        details: expect.stringMatching(/^permission_denied: /),
+      });
+    },
+    GO_BUILD,
   );
 
   it(
