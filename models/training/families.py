@@ -79,6 +79,35 @@ def leave_out_mask(rows, excluded):
     return [k and (r["label"] == "human" or channel_of(r) in human_channels or not channel_of(r)) for r, k in zip(rows, keep)]
 
 
+def parse_family_weights(spec):
+    """'drascula-en=0.3,fotaq=0.5' -> {family: weight}. A weight scales how often a family's training clips are
+    drawn relative to the other clips of its class (1: as many as its clips; 0 is not allowed: that is
+    --exclude-families, which also leaves the family out of checkpoint selection)."""
+    out = {}
+    for item in (x.strip() for x in spec.split(",")):
+        if not item:
+            continue
+        fam, sep, w = item.partition("=")
+        try:
+            weight = float(w)
+        except ValueError:
+            weight = float("nan")
+        if not sep or not fam or not (0 < weight < float("inf")):
+            raise ValueError("family weight %r: expected family=weight with a weight above 0" % item)
+        out[fam] = weight
+    return out
+
+
+def draw_probabilities(rows, weights):
+    """Probabilities for drawing each of `rows` (clips of one class) in proportion to its family's weight
+    (families without a weight count 1), or None when every weight is 1 (a uniform walk is cheaper)."""
+    w = [weights.get(family_of(r), 1.0) for r in rows]
+    if all(x == 1.0 for x in w):
+        return None
+    total = sum(w)
+    return [x / total for x in w]
+
+
 def minutes_table(manifest_path):
     """Markdown table of clips and minutes per family and split of a corpus manifest (copy 0 and its
     rearrangements counted alike: what training actually draws from), with each family's share of its class's

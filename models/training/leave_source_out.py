@@ -130,6 +130,7 @@ def main():
                          "OpenMP regions on 2 threads wait for a thread that is not scheduled)")
     ap.add_argument("--init", default="", help="train each fold from this state dict (fine-tuning; train.py --init)")
     ap.add_argument("--lr", type=float, default=0.0, help="peak learning rate of each fold (0: train.py's default)")
+    ap.add_argument("--family-weights", default="", help="train each fold with these family sampling weights (train.py --family-weights)")
     ap.add_argument("--unseen", default="", help="with --score-only: families the checkpoint never saw (reported as its LSO EER)")
     args = ap.parse_args()
     splits = load_splits(args.corpus)
@@ -168,6 +169,7 @@ def main():
                        "--steps", str(args.steps), "--max-minutes", str(args.minutes), "--exclude-families", ",".join(g), "--threads", str(args.threads)]
                 cmd += ["--init", args.init] if args.init else []
                 cmd += ["--lr", str(args.lr)] if args.lr > 0 else []
+                cmd += ["--family-weights", args.family_weights] if args.family_weights else []
                 log("fold %s seed %d: %s" % (name, seed, " ".join(cmd)))
                 subprocess.run(cmd, check=True)
                 model, cache = load_model(os.path.join(d, "best.pt"), args.threads), {}
@@ -178,7 +180,7 @@ def main():
                 write_json(os.path.join(args.out, "lso.json"), dict(report, partial=True, runs=runs | {seed: per}))
             runs[seed] = dict(per_family=per, summary=summarize(per))
         means = [r["summary"]["mean_eer"] for r in runs.values()]
-        report.update(runs=runs, minutes_per_fold=args.minutes, init=args.init or None, lr=args.lr or None, mean_eer_over_seeds=round(float(np.mean(means)), 2),
+        report.update(runs=runs, minutes_per_fold=args.minutes, init=args.init or None, lr=args.lr or None, family_weights=args.family_weights or None, mean_eer_over_seeds=round(float(np.mean(means)), 2),
                       mean_eer_sd_over_seeds=round(float(np.std(means)), 2) if len(means) > 1 else None)
     write_json(os.path.join(args.out, "lso.json"), report)
     log(json.dumps({k: v for k, v in report.items() if k.endswith("summary") or k.startswith("mean")}))

@@ -131,6 +131,41 @@ def test_lso_table():
     check("| a | human | 20.00 | 10.00 | 50 % | 50 % |" in markdown(c), "a markdown row per family")
 
 
+def test_family_weights():
+    from families import draw_probabilities, parse_family_weights
+
+    check(parse_family_weights("drascula-en=0.25, fotaq=2") == {"drascula-en": 0.25, "fotaq": 2.0}, "parsed")
+    check(parse_family_weights("") == {}, "empty: no weights")
+    for bad in ("drascula-en", "drascula-en=0", "drascula-en=-1", "=1", "drascula-en=x", "fotaq=inf"):
+        try:
+            parse_family_weights(bad)
+            check(False, "%r must be refused" % bad)
+        except ValueError:
+            pass
+    rows = [dict(label="human", source_package=p) for p in ("drascula", "drascula", "klettres-data", "klettres-data")]
+    p = draw_probabilities(rows, {"drascula-en": 0.25})
+    check(np.allclose(p, [0.1, 0.1, 0.4, 0.4]), "a quarter the weight per clip (%s)" % p)
+    check(draw_probabilities(rows, {"fotaq": 0.5}) is None, "no weighted family among the rows: uniform")
+
+
+def test_interpolate():
+    import torch
+
+    from interpolate import interpolate
+
+    base = {"w": torch.zeros(2), "n": torch.tensor(3)}
+    tuned = {"w": torch.tensor([2.0, 4.0]), "n": torch.tensor(7)}
+    mid = interpolate(base, tuned, 0.25)
+    check(torch.allclose(mid["w"], torch.tensor([0.5, 1.0])) and int(mid["n"]) == 7, "a quarter of the way, counters kept")
+    check(torch.equal(interpolate(base, tuned, 0.0)["w"], base["w"]), "alpha 0 is the base")
+    for other, a in (({"w": torch.zeros(3), "n": torch.tensor(1)}, 0.5), ({"v": torch.zeros(2), "n": torch.tensor(1)}, 0.5), (tuned, 1.5)):
+        try:
+            interpolate(base, other, a)
+            check(False, "must refuse")
+        except ValueError:
+            pass
+
+
 if __name__ == "__main__":
     for name, fn in sorted(globals().items()):
         if name.startswith("test_") and callable(fn):

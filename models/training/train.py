@@ -24,7 +24,7 @@ import torch.nn.functional as F  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import CACHE, env_flag, loaded_blas, roc_eer, seed_everything, sha256_file, stable_hash, write_json  # noqa: E402
 from data import Split, eval_chunks, train_example  # noqa: E402
-from families import leave_out_mask  # noqa: E402
+from families import draw_probabilities, family_of, leave_out_mask, parse_family_weights  # noqa: E402
 from wavlm import WavLMSpoofDetector, count_parameters, small_config  # noqa: E402
 
 
@@ -144,13 +144,20 @@ def main():
     ap.add_argument("--exclude-families", default="",
                     help="comma-separated source families (families.py) left out of training and of model selection: "
                          "one fold of the leave-source-out evaluation (leave_source_out.py)")
+    ap.add_argument("--family-weights", default=os.environ.get("TRAIN_FAMILY_WEIGHTS", ""),
+                    help="family=weight,...: draw those families' training clips that much more (or less) often than "
+                         "the other clips of their class, e.g. drascula-en=0.3 (selection is unweighted)")
     ap.add_argument("--init", default=os.environ.get("TRAIN_INIT", ""),
                     help="state dict (model.pt form) to start from instead of random weights: fine-tuning a trained "
                          "model on a broader corpus (the architecture must match small_config())")
     args = ap.parse_args()
     excluded = {f for f in args.exclude_families.split(",") if f}
-    if excluded and args.band_balance:
-        raise SystemExit("--exclude-families and --band-balance 1 cannot be combined (weights are over all clips)")
+    try:
+        fam_weights = parse_family_weights(args.family_weights)
+    except ValueError as e:
+        raise SystemExit(str(e))
+    if (excluded or fam_weights) and args.band_balance:
+        raise SystemExit("--exclude-families or --family-weights and --band-balance 1 cannot be combined (weights are over all clips)")
     configure_torch(args.threads)
     bf16 = resolve_bf16(args.bf16)
     seed_everything(args.seed)
@@ -196,15 +203,22 @@ def main():
     by_class = [np.where((train.labels == c) & train_ok)[0] for c in (0, 1)]
     orders = [rng.permutation(ix) for ix in by_class]
     cursor = [0, 0]
-    syn_p = band_matched_weights(train) if args.band_balance else None
+    unknown = set(fam_weights) - {family_of(r) for r in train.rows}
+    if unknown:
+        raise SystemExit("--family-weights: no training clips of %s" % ",".join(sorted(unknown)))
+    class_p = [draw_probabilities([train.rows[i] for i in ix], fam_weights) for ix in by_class]
+    if fam_weights:
+        log("families drawn with weights %s" % ",".join("%s=%g" % kv for kv in sorted(fam_weights.items())))
+    syn_p = band_matched_weights(train) if args.band_balance else class_p[1]
     if syn_p is not None:
         log("synthetic clips drawn with band-matched weights (min %.2f, max %.2f x uniform)" % (syn_p.min() * len(syn_p), syn_p.max() * len(syn_p)))
 
     def next_batch():
         out = []
         for c, k in ((0, args.batch // 2), (1, args.batch - args.batch // 2)):
-            if c == 1 and syn_p is not None:
-                out.append(rng.choice(by_class[1], k, replace=False, p=syn_p))
+            p = syn_p if c == 1 else class_p[0]
+            if p is not None:
+                out.append(rng.choice(by_class[c], k, replace=False, p=p))
                 continue
             if cursor[c] + k > len(orders[c]):
                 orders[c] = rng.permutation(by_class[c])
@@ -300,7 +314,7 @@ def main():
     torch.save((ema if ema is not None else model).state_dict(), os.path.join(args.out, "last.pt"))
     write_json(os.path.join(args.out, "train_log.json"), dict(
         seed=args.seed, steps_done=step + 1, steps_planned=args.steps, batch=args.batch, lr=args.lr, warmup=args.warmup,
-        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, band_balance=args.band_balance, excluded_families=sorted(excluded), init=args.init, init_sha256=init_sha, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
+        stopped_early=stopped_early, skipped_updates=skipped, max_minutes=args.max_minutes, short_crop=args.short_crop, full_from=args.full_from, band_balance=args.band_balance, excluded_families=sorted(excluded), family_weights=fam_weights, init=args.init, init_sha256=init_sha, best_val_eer=best[0], best_step=best[1], best_weights=best_kind, history=history, config=cfg.to_dict(),
         minutes=round((time.time() - t0) / 60, 2), torch=torch.__version__, threads=args.threads, openblas_threads=os.environ.get("OPENBLAS_NUM_THREADS"), blas=blas, bf16=bf16, ema=args.ema))
     log("done: best val EER %.2f%% at step %d (%s weights), %.1f min" % (100 * best[0], best[1], best_kind, (time.time() - t0) / 60))
 
