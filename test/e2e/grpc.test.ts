@@ -2,7 +2,8 @@
  * The gRPC services end to end on the local stack (`npm start` in a child process, default model), called by real
  * @grpc/grpc-js clients loaded from each .proto as an outside caller would: the original `audioanalyzer` contract
  * against the job view of the same upload, `realtone.v1` against the job view and the WebSocket, errors as
- * statuses, deadlines, message limits, health, reflection and the bearer token. Python and Go clients generated
+ * statuses, deadlines, message limits, health and reflection (the bearer token, idle streams and draining:
+ * grpc-token.test.ts). Python and Go clients generated
  * from audio_analyzer.proto by their own toolchains call the original contract as the old detector's callers did.
  */
 import { execFile } from 'node:child_process';
@@ -17,8 +18,8 @@ import { ApiClient } from '../support/api-client.ts';
 import { buildGoClient, goClientMissing } from '../support/go-audio-analyzer-client.ts';
 import { connect, failure, streamAnalyze, unary } from '../support/grpc-clients.ts';
 import { ROOT, startStackProcess, type StackProcess } from '../support/local-stack-process.ts';
+import { glideOverNoise } from '../support/signals.ts';
 import { encodeWav16 } from '../support/wav.ts';
-import { FIXTURE_MODEL } from './pipeline-scenario.ts';
 
 const SLOW = 120_000;
 /** Debian's python3 with python3-grpcio and python3-grpc-tools (.ci/run installs them), as an outside caller. */
@@ -31,16 +32,6 @@ if (goMissing) console.warn(`grpc: the Go client test is skipped: it ${goMissing
 const GO_BUILD = 300_000;
 const BUCKET = 'realtone-uploads';
 const fixture = (name: string) => readFile(path.join(ROOT, name));
-
-/** A 16 kHz test signal that is not silent: a gliding tone over noise, seeded. */
-function signal(seconds: number, seed = 1): Float32Array {
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-  return Float32Array.from({ length: Math.round(seconds * 16000) }, (_, i) => {
-    const t = i / 16000;
-    return 0.3 * Math.sin(2 * Math.PI * (150 + 40 * t) * t) + 0.05 * rand();
-  });
-}
 
 const errorCode = (error: grpc.ServiceError) => error.metadata?.get('realtone-error-code')[0];
 
@@ -274,7 +265,7 @@ describe('gRPC on the local stack (no token: loopback only)', () => {
   it(
     'a deadline shorter than the analysis ends the call with DEADLINE_EXCEEDED, and the server stays well',
     async () => {
-      const wav = encodeWav16(signal(60), 16000);
+      const wav = encodeWav16(glideOverNoise(60), 16000);
       const late = await failure(unary(detector, 'Analyze', { audio: { data: wav } }, { deadlineMs: 150 }));
       expect(late.code).toBe(grpc.status.DEADLINE_EXCEEDED);
       const ok = await unary(detector, 'Analyze', { audio: { data: wav } }, { deadlineMs: 60_000 });
@@ -286,7 +277,7 @@ describe('gRPC on the local stack (no token: loopback only)', () => {
   it(
     'StreamAnalyze sends the windows and summary the WebSocket sends for the same PCM',
     async () => {
-      const pcm = encodeWav16(signal(7.5, 3), 16000).subarray(44);
+      const pcm = encodeWav16(glideOverNoise(7.5, 3), 16000).subarray(44);
       const ticket = await api.call('POST', '/v1/stream/tickets');
       const [overGrpc, overWs] = await Promise.all([
         streamAnalyze(detector, { hop_s: 1, extractors: ['pitch'] }, pcm),
@@ -401,94 +392,5 @@ describe('gRPC on the local stack (no token: loopback only)', () => {
       ]),
     );
     expect(answers[1]!.file_descriptor_response.file_descriptor_proto.length).toBeGreaterThan(0);
-  });
-});
-
-describe('gRPC with GRPC_AUTH_TOKEN set', () => {
-  const TOKEN = 'grpc-test-token-0123456789abcdefghijklmnop';
-  let stack: StackProcess;
-  let detector: grpc.Client;
-
-  beforeAll(async () => {
-    stack = await startStackProcess({
-      MODEL_MANIFEST: FIXTURE_MODEL,
-      GRPC_AUTH_TOKEN: TOKEN,
-      STREAM_IDLE_SECONDS: '1',
-    });
-    detector = connect('detector', stack.grpc);
-  });
-  afterAll(async () => {
-    detector?.close();
-    await stack?.stop();
-  });
-
-  it('requires authorization: Bearer <token> metadata on every method', async () => {
-    const none = await failure(unary(detector, 'ListExtractors', {}));
-    expect(none.code).toBe(grpc.status.UNAUTHENTICATED);
-    const wrong = await failure(
-      unary(detector, 'ListExtractors', {}, { metadata: { authorization: `Bearer ${TOKEN}x` } }),
-    );
-    expect(wrong.code).toBe(grpc.status.UNAUTHENTICATED);
-    const stream = await streamAnalyze(detector, {}, new Uint8Array(0));
-    expect(stream.status.code).toBe(grpc.status.UNAUTHENTICATED);
-    const ok = await unary(
-      detector,
-      'ListExtractors',
-      {},
-      { metadata: { authorization: `Bearer ${TOKEN}` } },
-    );
-    expect(ok.extractors.length).toBe(4);
-  });
-
-  it('ends an idle stream with the summary of what arrived, then DEADLINE_EXCEEDED idle_timeout', async () => {
-    const pcm = encodeWav16(signal(5, 7), 16000).subarray(44);
-    const idle = await streamAnalyze(detector, { hop_s: 1 }, pcm, {
-      metadata: { authorization: `Bearer ${TOKEN}` },
-      end: false,
-      keepOpen: true,
-    });
-    expect(idle.status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
-    expect(idle.status.metadata.get('realtone-error-code')[0]).toBe('idle_timeout');
-    const summary = idle.messages.at(-1)!;
-    expect(summary.message).toBe('summary');
-    expect(summary.summary.duration_s).toBe(5);
-    expect(idle.messages.filter((m) => m.message === 'window').length).toBe(summary.summary.windows);
-  });
-
-  // Last in this block: it stops the stack.
-  it('drains on SIGTERM: a running stream gets its summary, then UNAVAILABLE shutting_down', async () => {
-    const metadata = new grpc.Metadata();
-    metadata.set('authorization', `Bearer ${TOKEN}`);
-    const call = (detector as unknown as Record<string, (...args: unknown[]) => unknown>).StreamAnalyze!.call(
-      detector,
-      metadata,
-    ) as grpc.ClientDuplexStream<object, Record<string, any>>;
-    const messages: Record<string, any>[] = [];
-    const firstWindow = new Promise<void>((resolve) =>
-      call.on('data', (m: Record<string, any>) => {
-        messages.push(m);
-        if (m.message === 'window') resolve();
-      }),
-    );
-    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
-    call.on('error', () => undefined);
-    call.write({ start: { hop_s: 1 } });
-    const pcm = encodeWav16(signal(5, 9), 16000).subarray(44);
-    for (let at = 0; at < pcm.length; at += 3200)
-      call.write({ audio: Buffer.from(pcm.subarray(at, at + 3200)) });
-    const tick = encodeWav16(signal(0.1, 9), 16000).subarray(44);
-    const feed = setInterval(() => call.write({ audio: Buffer.from(tick) }), 150); // keeps it from idling
-    try {
-      await firstWindow;
-      const [code, ended] = await Promise.all([stack.stop('SIGTERM'), status]);
-      expect(code).toBe(0);
-      expect(ended.code).toBe(grpc.status.UNAVAILABLE);
-      expect(ended.metadata.get('realtone-error-code')[0]).toBe('shutting_down');
-      expect(messages[0]!.message).toBe('ready');
-      expect(messages.at(-1)!.message).toBe('summary');
-      expect(messages.at(-1)!.summary.duration_s).toBeGreaterThanOrEqual(5);
-    } finally {
-      clearInterval(feed);
-    }
   });
 });

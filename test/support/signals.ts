@@ -54,3 +54,13 @@ function normalisePeak(x: Float32Array, peak: number): Float32Array {
   if (m > 0) for (let i = 0; i < x.length; i++) x[i]! *= peak / m;
   return x;
 }
+
+/** A 16 kHz test signal that is not silent: a gliding tone over noise, seeded. */
+export function glideOverNoise(seconds: number, seed = 1): Float32Array {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+  return Float32Array.from({ length: Math.round(seconds * 16000) }, (_, i) => {
+    const t = i / 16000;
+    return 0.3 * Math.sin(2 * Math.PI * (150 + 40 * t) * t) + 0.05 * rand();
+  });
+}
