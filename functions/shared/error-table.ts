@@ -105,6 +105,8 @@ export const ERROR_TABLE: Readonly<Record<string, TransportCodes>> = {
   inference_failed: row(500, INTERNAL, W.internal),
   attempts_exhausted: row(500, INTERNAL, W.internal),
   internal_error: row(500, INTERNAL, W.internal),
+  // A stored secret sealed under a key this process lacks, or altered (shared/secret-box.ts).
+  secret_unreadable: row(500, INTERNAL, W.internal),
 };
 
 const INTERNAL_ROW = ERROR_TABLE.internal_error!;

@@ -20,6 +20,7 @@ import {
   WS_CLOSE,
 } from '../../../functions/shared/error-table.ts';
 import { ConfigError, NotFoundError, ValidationError } from '../../../functions/shared/errors.ts';
+import { SecretUnreadableError } from '../../../functions/shared/secret-box.ts';
 
 const event = (headers: Record<string, string> = {}, body?: string) =>
   ({
@@ -92,6 +93,7 @@ describe('the error table', () => {
       new PermissionDeniedError('x'),
       new StreamProtocolError('bad_start', 'x'),
       new StreamLimitError('idle_timeout', 'x'),
+      new SecretUnreadableError('rejected', 'x'),
       ...AUDIO_ERROR_CODES.map((c) => new AudioError(c, 'x')),
     ];
     for (const error of errors) expect(Object.hasOwn(ERROR_TABLE, error.code), error.code).toBe(true);
