@@ -106,6 +106,16 @@ export const sections = {
     /** The DynamoDB endpoint of the connections table (tests against dynalite); read here too, as SQS_ENDPOINT is. */
     DYNAMODB_ENDPOINT: optionalUrl,
   }),
+  webhookSecrets: z.object({
+    /**
+     * Seals webhook signing secrets in the database (AES-256-GCM under a key derived from it; docs/webhooks.md). At
+     * least 32 characters; in AWS resolved from WEBHOOK_SECRET_KEY_ARN, under `npm start` generated into the data
+     * directory. Read only where a webhook secret is created, rotated or signed with.
+     */
+    WEBHOOK_SECRET_KEY: z.string().min(32, 'must be at least 32 characters'),
+    /** The key before the last rotation: it opens what it sealed until the sender has sealed that again. */
+    WEBHOOK_SECRET_KEY_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
+  }),
   auth: z.object({
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
     JWT_TTL_SECONDS: int(60, 86400).default(900),

@@ -96,6 +96,17 @@ let senderConfig: SenderConfig | undefined;
 export function getSenderConfig(): SenderConfig {
   return (senderConfig ??= loadConfig(SENDER_SECTIONS));
 }
+/**
+ * What the API routes that create or rotate a webhook secret read besides the API's sections; no other route has
+ * the key (in AWS, no other route's role may read it).
+ */
+export const WEBHOOK_SECRET_SECTIONS = ['webhookSecrets'] as const;
+export type WebhookSecretsConfig = ConfigOf<(typeof WEBHOOK_SECRET_SECTIONS)[number]>;
+let webhookSecretsConfig: WebhookSecretsConfig | undefined;
+/** The webhook secret key (and the previous one), read once per process. */
+export function getWebhookSecretsConfig(): WebhookSecretsConfig {
+  return (webhookSecretsConfig ??= loadConfig(WEBHOOK_SECRET_SECTIONS));
+}
 /** Sections the stream service reads (functions/stream/main.ts); test/infra checks the stack against them. */
 export const STREAM_SECTIONS = [...WORKER_SECTIONS, 'auth', 'stream'] as const;
 /** Sections of the gRPC service: the stream service's (limits of StreamAnalyze), plus its port and token. */

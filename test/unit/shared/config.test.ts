@@ -54,4 +54,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['model'], { INFERENCE_WORKERS: '65' })).toThrow(/INFERENCE_WORKERS/);
     expect(loadConfig(['model'], { INFERENCE_GRAPH_CACHE: 'off' }).INFERENCE_GRAPH_CACHE).toBe('off');
   });
+
+  it('reads the webhook secret key, at least 32 characters, and the previous one only when given', () => {
+    const key = 'k'.repeat(32);
+    expect(loadConfig(['webhookSecrets'], { WEBHOOK_SECRET_KEY: key })).toEqual({ WEBHOOK_SECRET_KEY: key });
+    expect(
+      loadConfig(['webhookSecrets'], {
+        WEBHOOK_SECRET_KEY: key,
+        WEBHOOK_SECRET_KEY_PREVIOUS: 'p'.repeat(40),
+      }),
+    ).toEqual({ WEBHOOK_SECRET_KEY: key, WEBHOOK_SECRET_KEY_PREVIOUS: 'p'.repeat(40) });
+    expect(() => loadConfig(['webhookSecrets'], {})).toThrow(/WEBHOOK_SECRET_KEY/);
+    expect(() => loadConfig(['webhookSecrets'], { WEBHOOK_SECRET_KEY: 'k'.repeat(31) })).toThrow(
+      /WEBHOOK_SECRET_KEY: must be at least 32 characters/,
+    );
+    expect(() =>
+      loadConfig(['webhookSecrets'], { WEBHOOK_SECRET_KEY: key, WEBHOOK_SECRET_KEY_PREVIOUS: 'short' }),
+    ).toThrow(/WEBHOOK_SECRET_KEY_PREVIOUS: must be at least 32 characters/);
+  });
 });
