@@ -10,6 +10,11 @@ export interface RouteDef {
   handler: string;
   /** Whether the route needs a Bearer token (documentation and CDK; the handler enforces it). */
   auth: boolean;
+  /**
+   * The route seals webhook signing secrets, so it reads WEBHOOK_SECRET_KEY (functions/api/deps/webhooks.ts); in AWS
+   * its function gets its own role, the only API role allowed to read the key (infra/lib/api.ts).
+   */
+  webhookSecrets?: true;
 }
 
 export const ROUTES: readonly RouteDef[] = [
@@ -32,10 +37,16 @@ export const ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/v1/batches', handler: 'batches-list', auth: true },
   { method: 'GET', path: '/v1/batches/{id}', handler: 'batches-get', auth: true },
   { method: 'DELETE', path: '/v1/batches/{id}', handler: 'batches-delete', auth: true },
-  { method: 'POST', path: '/v1/webhooks', handler: 'webhooks-create', auth: true },
+  { method: 'POST', path: '/v1/webhooks', handler: 'webhooks-create', auth: true, webhookSecrets: true },
   { method: 'GET', path: '/v1/webhooks', handler: 'webhooks-list', auth: true },
   { method: 'DELETE', path: '/v1/webhooks/{id}', handler: 'webhooks-delete', auth: true },
-  { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', handler: 'webhooks-rotate', auth: true },
+  {
+    method: 'POST',
+    path: '/v1/webhooks/{id}/rotate-secret',
+    handler: 'webhooks-rotate',
+    auth: true,
+    webhookSecrets: true,
+  },
   { method: 'GET', path: '/v1/webhooks/{id}/deliveries', handler: 'webhooks-deliveries', auth: true },
   { method: 'POST', path: '/v1/events/tickets', handler: 'events-tickets-create', auth: true },
 ];

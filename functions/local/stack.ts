@@ -3,8 +3,7 @@
  * Postgres (DATABASE_URL or embedded PGlite), Redis (REDIS_URL or an in-process cache), the HTTP API adapter in
  * front of the real Lambda handlers, and the detector worker consuming the queue. Everything binds 127.0.0.1.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { createS3Client } from '../adapters/s3-object-store.ts';
@@ -21,6 +20,7 @@ import { createHttpHandler, type LambdaHandler } from './http-adapter.ts';
 import { startDatabase } from './postgres.ts';
 import { watchQueue } from './queue-watch.ts';
 import { replayUnfinishedUploads, sendFor, unannouncedFinishedJobs } from './recover.ts';
+import { localSecret } from './secrets.ts';
 import { startS3 } from './s3.ts';
 import { startSqs } from './sqs.ts';
 import { createWebStatic } from './web-static.ts';
@@ -36,7 +36,7 @@ export interface LocalStackOptions {
   pgPort?: number;
   /** gRPC port (GRPC_PORT, default 50052; 0 = any free port), always on 127.0.0.1. */
   grpcPort?: number;
-  /** Where local state lives (S3 objects, PGlite data, JWT secret). */
+  /** Where local state lives (S3 objects, PGlite data, the JWT secret and the webhook secret key). */
   dataDir?: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -80,18 +80,6 @@ const log = getLogger('local-stack');
 const REGION = 'us-east-1';
 // Credentials the emulators accept (s3rver checks signatures made with them).
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
-
-async function jwtSecret(dataDir: string): Promise<string> {
-  if (process.env.JWT_SECRET) return process.env.JWT_SECRET;
-  const file = path.join(dataDir, 'jwt-secret');
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch {
-    const secret = randomBytes(48).toString('base64url');
-    await writeFile(file, secret, { mode: 0o600 });
-    return secret;
-  }
-}
 
 const listen = (server: http.Server, port: number) =>
   new Promise<number>((resolve, reject) => {
@@ -189,7 +177,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CACHE_DRIVER: options.redisUrl ? 'redis' : 'memory',
       ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
       ...(options.redisKeyPrefix ? { REDIS_KEY_PREFIX: options.redisKeyPrefix } : {}),
-      JWT_SECRET: await jwtSecret(dataDir),
+      JWT_SECRET: await localSecret(dataDir, 'jwt-secret', process.env.JWT_SECRET),
+      // Seals webhook secrets in the database: losing this file leaves them unreadable (docs/webhooks.md).
+      WEBHOOK_SECRET_KEY: await localSecret(dataDir, 'webhook-secret-key', process.env.WEBHOOK_SECRET_KEY),
       MODEL_MANIFEST: options.modelManifest ?? process.env.MODEL_MANIFEST ?? DEFAULT_MODEL_MANIFEST,
       WORKER_WAIT_SECONDS: '2',
       WORKER_VISIBILITY_TIMEOUT_SECONDS: String(visibility),

@@ -5,20 +5,25 @@
 export const WEBHOOK_EVENTS = ['job.completed', 'job.failed', 'stream.completed'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
-export interface WebhookRecord {
+/** An endpoint as it is listed, managed and subscribed: everything but its signing secrets. */
+export interface WebhookSummary {
   id: string;
   userId: string;
   url: string;
   events: WebhookEvent[];
   description: string | null;
+  /** Set when a delivery was given up on (24 h of retries); cleared by the next success. */
+  failingSince: Date | null;
+  createdAt: Date;
+}
+
+/** An endpoint with its signing secrets, in plaintext: how they are kept at rest is the adapter's business. */
+export interface WebhookRecord extends WebhookSummary {
   /** `whsec_<base64>`; never shown again after creation or rotation. */
   secret: string;
   /** The secret before the last rotation, still signing until `previousSecretExpiresAt`. */
   previousSecret: string | null;
   previousSecretExpiresAt: Date | null;
-  /** Set when a delivery was given up on (24 h of retries); cleared by the next success. */
-  failingSince: Date | null;
-  createdAt: Date;
 }
 
 export interface NewWebhook {
@@ -82,17 +87,17 @@ export interface AttemptView {
   next_retry_at: string | null;
 }
 
-export interface WebhookRepository {
-  create(webhook: NewWebhook): Promise<WebhookRecord>;
+/**
+ * Endpoints and their deliveries without the signing secrets: what listing, deleting, subscribing and the delivery
+ * log need, so that the processes doing only that never hold the means to read a secret.
+ */
+export interface WebhookDirectory {
   countForUser(userId: string): Promise<number>;
-  listForUser(userId: string): Promise<WebhookRecord[]>;
-  findForUser(userId: string, id: string): Promise<WebhookRecord | undefined>;
-  find(id: string): Promise<WebhookRecord | undefined>;
+  listForUser(userId: string): Promise<WebhookSummary[]>;
+  findForUser(userId: string, id: string): Promise<WebhookSummary | undefined>;
   deleteForUser(userId: string, id: string): Promise<boolean>;
-  /** New secret now; the current one keeps signing until `previousUntil`. */
-  rotate(userId: string, id: string, secret: string, previousUntil: Date): Promise<WebhookRecord | undefined>;
   /** The user's endpoints subscribed to `event` that existed when the subject finished. */
-  subscribed(userId: string, event: WebhookEvent, before: Date): Promise<WebhookRecord[]>;
+  subscribed(userId: string, event: WebhookEvent, before: Date): Promise<WebhookSummary[]>;
   /** Adds deliveries due now; one per (endpoint, event, subject): a replayed event adds nothing. */
   enqueue(deliveries: NewDelivery[]): Promise<DeliveryRecord[]>;
   /**
@@ -106,6 +111,20 @@ export interface WebhookRepository {
   pruneFinished(before: Date): Promise<number>;
   /** The endpoint's most recent attempts, newest first (owner only). */
   recentAttempts(userId: string, webhookId: string, limit: number): Promise<AttemptView[]>;
+}
+
+/** The directory, and the endpoints' signing secrets: creating, rotating and signing with them. */
+export interface WebhookRepository extends WebhookDirectory {
+  create(webhook: NewWebhook): Promise<WebhookSummary>;
+  /** The endpoint with its secrets, to sign with. */
+  find(id: string): Promise<WebhookRecord | undefined>;
+  /** New secret now; the current one keeps signing until `previousUntil`. Undefined: no such endpoint of the user. */
+  rotate(
+    userId: string,
+    id: string,
+    secret: string,
+    previousUntil: Date,
+  ): Promise<WebhookSummary | undefined>;
 }
 
 /** One outbound POST to a checked URL, connecting only to `addresses`; never follows a redirect. */

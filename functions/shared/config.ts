@@ -85,8 +85,15 @@ const WORKER_SECTIONS = [
   'metrics',
   'notifications',
 ] as const;
-/** Sections the notification sender reads (functions/notifications). */
-export const SENDER_SECTIONS = ['aws', 'storage', 'database', 'notifications', 'metrics'] as const;
+/** Sections the notification sender reads (functions/notifications): it signs with webhook secrets. */
+export const SENDER_SECTIONS = [
+  'aws',
+  'storage',
+  'database',
+  'notifications',
+  'metrics',
+  'webhookSecrets',
+] as const;
 /** Sections of the events socket's $connect and $disconnect Lambdas (AWS). */
 export const CONNECT_SECTIONS = ['aws', 'cache', 'notifications'] as const;
 export type ConnectConfig = ConfigOf<(typeof CONNECT_SECTIONS)[number]>;

@@ -1,7 +1,8 @@
 /**
  * Webhooks and the events socket on the real local stack (docs/webhooks.md), as an outside receiver sees them: a
  * signed completion within 5 s of the job finishing, the same webhook-id on the retry after a 500, nothing of
- * another user's, the completed job with its chunks on the events socket, and a retry pending across a restart.
+ * another user's, the completed job with its chunks on the events socket, and a retry pending across a restart,
+ * signed with a secret that is sealed in the database (or, from before sealing, in plaintext: then sealed at start).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -321,8 +322,13 @@ describe('a pending retry across a restart', () => {
         await new Promise((r) => setTimeout(r, 10));
       await first.stop('SIGKILL');
       expect(await delivery()).toEqual([{ status: 'pending', attempts: 1 }]);
-      await db.end();
       expect(hook.received).toHaveLength(1);
+      const stored = async () =>
+        (await db.query('SELECT secret FROM webhooks WHERE id = $1', [w.id])).rows[0].secret as string;
+      expect(await stored()).toMatch(/^rtbox1\.[0-9a-f]{8}\./);
+      expect(await stored()).not.toContain(w.secret.slice('whsec_'.length));
+      // As a row from before sealing holds it: the restarted stack still signs with it, and seals it at start.
+      await db.query('UPDATE webhooks SET secret = $2 WHERE id = $1', [w.id, w.secret]);
 
       const restartedAt = Date.now();
       second = await startStackProcess({ ...env(), REALTONE_DATA_DIR: dataDir });
@@ -331,6 +337,10 @@ describe('a pending retry across a restart', () => {
       expect(retry!.id).toBe(failed!.id);
       expect(retry!.body).toBe(failed!.body);
       expect(retry!.verified).toBe(true);
+      for (let i = 0; i < 100 && !(await stored()).startsWith('rtbox1.'); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(await stored()).not.toContain(w.secret.slice('whsec_'.length));
+      await db.end();
       const again = new ApiClient(second.api);
       await again.signUp(email);
       const log = await again.call('GET', `/v1/webhooks/${w.id}/deliveries`);

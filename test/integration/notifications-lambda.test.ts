@@ -3,7 +3,7 @@
  * schedule events: real Postgres (a schema of its own), the connections table on dynalite, an @connections
  * stand-in and a webhook receiver on 127.0.0.1. A job event reaches the owner's socket and endpoint, signed; a
  * message that names the wrong owner sends nothing; a malformed one is dropped, not retried forever; the schedule
- * attempts due retries with the same webhook-id.
+ * attempts due retries with the same webhook-id, and seals a webhook secret stored in plaintext before sealing.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -12,6 +12,7 @@ import { DynamoConnections } from '../../functions/adapters/dynamo-connections.t
 import { PostgresJobRepository } from '../../functions/adapters/postgres/job-repository.ts';
 import { migrate } from '../../functions/adapters/postgres/migrations.ts';
 import { PostgresWebhookRepository } from '../../functions/adapters/postgres/webhook-repository.ts';
+import { webhookSecretBox } from '../../functions/adapters/postgres/webhook-secrets.ts';
 import { newSecret } from '../../functions/core/webhooks/signing.ts';
 import {
   CONNECTIONS_TABLE as TABLE,
@@ -21,6 +22,10 @@ import {
 import { createUserWithJob } from '../support/test-jobs.ts';
 import { WebhookReceiver } from '../support/webhook-receiver.ts';
 import { createTestSchema, type TestSchema } from '../support/test-schema.ts';
+
+/** The sender's key, as WEBHOOK_SECRET_KEY_ARN resolves it in AWS. */
+const WEBHOOK_SECRET_KEY = 'sender-key-'.padEnd(64, 'k');
+const webhookRepository = () => new PostgresWebhookRepository(pool, webhookSecretBox({ WEBHOOK_SECRET_KEY }));
 
 let schema: TestSchema;
 let pool: pg.Pool;
@@ -42,6 +47,7 @@ beforeAll(async () => {
     EVENTS_CALLBACK_URL: aws.callbackUrl,
     // The receiver is on 127.0.0.1; the `public` policy is covered by webhook-delivery.test.ts.
     WEBHOOK_URL_POLICY: 'loopback',
+    WEBHOOK_SECRET_KEY,
   });
 });
 
@@ -69,7 +75,7 @@ describe('notification sender Lambda', () => {
     receivers.push(receiver);
     const { user, job } = await failedJob();
     const other = await failedJob();
-    const webhooks = new PostgresWebhookRepository(pool);
+    const webhooks = webhookRepository();
     const secret = newSecret();
     receiver.secrets = [secret];
     const hook = await webhooks.create({
@@ -106,10 +112,16 @@ describe('notification sender Lambda', () => {
     await pool.query(`UPDATE webhook_deliveries SET next_attempt_at = now() WHERE webhook_id = $1`, [
       hook.id,
     ]);
+    // The secret as a row from before sealing holds it: still signs, and the scheduled run seals it.
+    await pool.query('UPDATE webhooks SET secret = $2 WHERE id = $1', [hook.id, secret]);
     await handler({ source: 'aws.events' });
     const [, retry] = await receiver.waitFor(2);
     expect(retry!.id).toBe(first!.id);
     expect(retry!.verified).toBe(true);
+    const sealed = (await pool.query('SELECT secret FROM webhooks WHERE id = $1', [hook.id])).rows[0].secret;
+    expect(sealed).toMatch(/^rtbox1\./);
+    expect(sealed).not.toContain(secret.slice('whsec_'.length));
+    expect((await webhooks.find(hook.id))!.secret).toBe(secret);
     const { rows } = await pool.query(
       'SELECT status, attempts FROM webhook_deliveries WHERE webhook_id = $1',
       [hook.id],
@@ -119,7 +131,7 @@ describe('notification sender Lambda', () => {
 
   it('finds, after a local restart, finished jobs a subscribed endpoint never got', async () => {
     const { unannouncedFinishedJobs } = await import('../../functions/local/recover.ts');
-    const webhooks = new PostgresWebhookRepository(pool);
+    const webhooks = webhookRepository();
     const { user, job } = await failedJob();
     const endpoint = (events: ('job.failed' | 'job.completed')[], minutesAgo: number) =>
       webhooks

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../../functions/adapters/postgres/migrations.ts';
 import { PostgresUserRepository } from '../../functions/adapters/postgres/user-repository.ts';
 import { PostgresWebhookRepository } from '../../functions/adapters/postgres/webhook-repository.ts';
+import { webhookSecretBox } from '../../functions/adapters/postgres/webhook-secrets.ts';
 import { HttpWebhookTransport } from '../../functions/adapters/webhook-transport.ts';
 import { deliverDue, type DeliveryDeps } from '../../functions/core/webhooks/deliver.ts';
 import { newMessageId, newSecret } from '../../functions/core/webhooks/signing.ts';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   schema = await createTestSchema(inject('databaseUrl'), 'wh', 4);
   pool = schema.pool;
   await migrate(pool);
-  repo = new PostgresWebhookRepository(pool);
+  repo = new PostgresWebhookRepository(pool, webhookSecretBox({ WEBHOOK_SECRET_KEY: 'k'.repeat(48) }));
   users = new PostgresUserRepository(pool);
 });
 

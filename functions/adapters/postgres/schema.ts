@@ -121,10 +121,10 @@ CREATE UNIQUE INDEX detection_jobs_batch_items ON detection_jobs (batch_id, batc
     version: 6,
     name: 'webhooks_and_deliveries',
     // Webhook endpoints of a user and every delivery to them (docs/webhooks.md). The secret signs deliveries, so it
-    // is kept (not hashed); a rotated one keeps signing until previous_secret_expires_at. A delivery is one message
-    // (its body fixed when it is added) to one endpoint: pending until a 2xx answer or 24 h of retries; the due
-    // index is what the sender sweeps, and locked_until keeps two senders off the same delivery. Each attempt is a
-    // row of webhook_attempts (GET /v1/webhooks/{id}/deliveries).
+    // is kept (not hashed), sealed by the application (webhook-secrets.ts); a rotated one keeps signing until
+    // previous_secret_expires_at. A delivery is one message (its body fixed when it is added) to one endpoint:
+    // pending until a 2xx answer or 24 h of retries; the due index is what the sender sweeps, and locked_until keeps
+    // two senders off the same delivery. Each attempt is a row of webhook_attempts (GET /v1/webhooks/{id}/deliveries).
     sql: `
 CREATE TABLE webhooks (
   id uuid PRIMARY KEY,

@@ -6,27 +6,27 @@ import type {
   DeliveryRecord,
   NewDelivery,
   NewWebhook,
+  WebhookDirectory,
   WebhookEvent,
   WebhookRecord,
   WebhookRepository,
+  WebhookSummary,
 } from '../../ports/webhooks.ts';
+import type { SecretBox } from '../../shared/secret-box.ts';
+import { WebhookSecrets, type ResealReport } from './webhook-secrets.ts';
 
 type Row = Record<string, unknown>;
 
-const WEBHOOK = `id, user_id, url, events, description, secret, previous_secret, previous_secret_expires_at,
-  failing_since, created_at`;
+const SUMMARY = 'id, user_id, url, events, description, failing_since, created_at';
 const DELIVERY = `id, message_id, webhook_id, user_id, event, subject_id, payload, status, attempts, next_attempt_at,
   created_at`;
 
-const toWebhook = (r: Row): WebhookRecord => ({
+const toSummary = (r: Row): WebhookSummary => ({
   id: r.id as string,
   userId: r.user_id as string,
   url: r.url as string,
   events: r.events as WebhookEvent[],
   description: (r.description as string | null) ?? null,
-  secret: r.secret as string,
-  previousSecret: (r.previous_secret as string | null) ?? null,
-  previousSecretExpiresAt: (r.previous_secret_expires_at as Date | null) ?? null,
   failingSince: (r.failing_since as Date | null) ?? null,
   createdAt: r.created_at as Date,
 });
@@ -48,17 +48,9 @@ const toDelivery = (r: Row): DeliveryRecord => ({
 /** Only this many characters of a receiver's answer are kept (an answer is the receiver's data, not ours). */
 export const RESPONSE_PREFIX_CHARS = 256;
 
-export class PostgresWebhookRepository implements WebhookRepository {
-  constructor(private readonly pool: pg.Pool) {}
-
-  async create(w: NewWebhook): Promise<WebhookRecord> {
-    const { rows } = await this.pool.query(
-      `INSERT INTO webhooks (id, user_id, url, events, description, secret) VALUES ($1, $2, $3, $4, $5, $6)
-       RETURNING ${WEBHOOK}`,
-      [w.id, w.userId, w.url, w.events, w.description, w.secret],
-    );
-    return toWebhook(rows[0]);
-  }
+/** Endpoints and deliveries without the secrets: it neither selects nor writes those columns. */
+export class PostgresWebhookDirectory implements WebhookDirectory {
+  constructor(protected readonly pool: pg.Pool) {}
 
   async countForUser(userId: string): Promise<number> {
     const { rows } = await this.pool.query('SELECT count(*)::int AS n FROM webhooks WHERE user_id = $1', [
@@ -67,25 +59,20 @@ export class PostgresWebhookRepository implements WebhookRepository {
     return rows[0].n as number;
   }
 
-  async listForUser(userId: string): Promise<WebhookRecord[]> {
+  async listForUser(userId: string): Promise<WebhookSummary[]> {
     const { rows } = await this.pool.query(
-      `SELECT ${WEBHOOK} FROM webhooks WHERE user_id = $1 ORDER BY created_at, id`,
+      `SELECT ${SUMMARY} FROM webhooks WHERE user_id = $1 ORDER BY created_at, id`,
       [userId],
     );
-    return rows.map(toWebhook);
+    return rows.map(toSummary);
   }
 
-  async findForUser(userId: string, id: string): Promise<WebhookRecord | undefined> {
-    const { rows } = await this.pool.query(`SELECT ${WEBHOOK} FROM webhooks WHERE id = $1 AND user_id = $2`, [
+  async findForUser(userId: string, id: string): Promise<WebhookSummary | undefined> {
+    const { rows } = await this.pool.query(`SELECT ${SUMMARY} FROM webhooks WHERE id = $1 AND user_id = $2`, [
       id,
       userId,
     ]);
-    return rows[0] ? toWebhook(rows[0]) : undefined;
-  }
-
-  async find(id: string): Promise<WebhookRecord | undefined> {
-    const { rows } = await this.pool.query(`SELECT ${WEBHOOK} FROM webhooks WHERE id = $1`, [id]);
-    return rows[0] ? toWebhook(rows[0]) : undefined;
+    return rows[0] ? toSummary(rows[0]) : undefined;
   }
 
   async deleteForUser(userId: string, id: string): Promise<boolean> {
@@ -96,21 +83,12 @@ export class PostgresWebhookRepository implements WebhookRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  async rotate(userId: string, id: string, secret: string, previousUntil: Date) {
+  async subscribed(userId: string, event: WebhookEvent, before: Date): Promise<WebhookSummary[]> {
     const { rows } = await this.pool.query(
-      `UPDATE webhooks SET previous_secret = secret, previous_secret_expires_at = $4, secret = $3
-       WHERE id = $1 AND user_id = $2 RETURNING ${WEBHOOK}`,
-      [id, userId, secret, previousUntil],
-    );
-    return rows[0] ? toWebhook(rows[0]) : undefined;
-  }
-
-  async subscribed(userId: string, event: WebhookEvent, before: Date): Promise<WebhookRecord[]> {
-    const { rows } = await this.pool.query(
-      `SELECT ${WEBHOOK} FROM webhooks WHERE user_id = $1 AND $2 = ANY (events) AND created_at <= $3`,
+      `SELECT ${SUMMARY} FROM webhooks WHERE user_id = $1 AND $2 = ANY (events) AND created_at <= $3`,
       [userId, event, before],
     );
-    return rows.map(toWebhook);
+    return rows.map(toSummary);
   }
 
   async enqueue(deliveries: NewDelivery[]): Promise<DeliveryRecord[]> {
@@ -213,5 +191,58 @@ export class PostgresWebhookRepository implements WebhookRepository {
       delivery_status: r.delivery_status as DeliveryRecord['status'],
       next_retry_at: r.next_retry_at ? (r.next_retry_at as Date).toISOString() : null,
     }));
+  }
+}
+
+/**
+ * The directory with the endpoints' signing secrets, sealed in the database and plaintext to the caller
+ * (webhook-secrets.ts): what creates and rotates them (the API) and signs with them (the sender).
+ */
+export class PostgresWebhookRepository extends PostgresWebhookDirectory implements WebhookRepository {
+  private readonly secrets: WebhookSecrets;
+
+  constructor(pool: pg.Pool, box: SecretBox) {
+    super(pool);
+    this.secrets = new WebhookSecrets(box);
+  }
+
+  async create(w: NewWebhook): Promise<WebhookSummary> {
+    const { rows } = await this.pool.query(
+      `INSERT INTO webhooks (id, user_id, url, events, description, secret) VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING ${SUMMARY}`,
+      [w.id, w.userId, w.url, w.events, w.description, this.secrets.seal(w.id, w.secret)],
+    );
+    return toSummary(rows[0]);
+  }
+
+  async find(id: string): Promise<WebhookRecord | undefined> {
+    const { rows } = await this.pool.query(
+      `SELECT ${SUMMARY}, secret, previous_secret, previous_secret_expires_at FROM webhooks WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0] as Row | undefined;
+    if (!r) return undefined;
+    const previous = (r.previous_secret as string | null) ?? null;
+    return {
+      ...toSummary(r),
+      secret: this.secrets.open(id, r.secret as string),
+      previousSecret: previous === null ? null : this.secrets.open(id, previous),
+      previousSecretExpiresAt: (r.previous_secret_expires_at as Date | null) ?? null,
+    };
+  }
+
+  /** The stored secret, as it is, becomes the previous one: nothing is opened, so a rotation never fails on it. */
+  async rotate(userId: string, id: string, secret: string, previousUntil: Date) {
+    const { rows } = await this.pool.query(
+      `UPDATE webhooks SET previous_secret = secret, previous_secret_expires_at = $4, secret = $3
+       WHERE id = $1 AND user_id = $2 RETURNING ${SUMMARY}`,
+      [id, userId, this.secrets.seal(id, secret), previousUntil],
+    );
+    return rows[0] ? toSummary(rows[0]) : undefined;
+  }
+
+  /** Seals what is not sealed under the current key yet; the sender runs it (webhook-secrets.ts). */
+  resealStale(limit?: number): Promise<ResealReport> {
+    return this.secrets.resealStale(this.pool, limit);
   }
 }

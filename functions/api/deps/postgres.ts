@@ -5,7 +5,7 @@ import { PostgresJobRepository } from '../../adapters/postgres/job-repository.ts
 import { poolFromConfig } from '../../adapters/postgres/pool.ts';
 import { PostgresRefreshTokenRepository } from '../../adapters/postgres/refresh-token-repository.ts';
 import { PostgresUserRepository } from '../../adapters/postgres/user-repository.ts';
-import { PostgresWebhookRepository } from '../../adapters/postgres/webhook-repository.ts';
+import { PostgresWebhookDirectory } from '../../adapters/postgres/webhook-repository.ts';
 import type { ConfigOf } from '../../shared/config.ts';
 import { perProcess } from './process.ts';
 
@@ -24,5 +24,6 @@ export const batchRepository = (c: Config) =>
   perProcess('batches', () => new PostgresBatchRepository(pool(c)));
 export const refreshTokenRepository = (c: Config) =>
   perProcess('refreshTokens', () => new PostgresRefreshTokenRepository(pool(c)));
-export const webhookRepository = (c: Config) =>
-  perProcess('webhooks', () => new PostgresWebhookRepository(pool(c)));
+/** Webhook endpoints and deliveries without their secrets (functions/api/deps/webhooks.ts has the secrets). */
+export const webhookDirectory = (c: Config) =>
+  perProcess('webhookDirectory', () => new PostgresWebhookDirectory(pool(c)));

@@ -1,10 +1,10 @@
 import { listDeliveries } from '../../core/webhooks/webhooks.ts';
 import { json } from '../http.ts';
 import { userRoute } from '../user-route.ts';
-import { webhookRepository } from '../deps/postgres.ts';
+import { webhookDirectory } from '../deps/postgres.ts';
 
 /** GET /v1/webhooks/{id}/deliveries?limit= → 200 {items}: recent attempts, newest first (owner only). */
-export const handler = userRoute(webhookRepository, async (event, webhooks, userId) =>
+export const handler = userRoute(webhookDirectory, async (event, webhooks, userId) =>
   json(
     200,
     await listDeliveries(

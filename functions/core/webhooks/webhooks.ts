@@ -8,8 +8,9 @@ import { NotFoundError, ValidationError } from '../../shared/errors.ts';
 import {
   WEBHOOK_EVENTS,
   type AttemptView,
-  type WebhookRecord,
+  type WebhookDirectory,
   type WebhookRepository,
+  type WebhookSummary,
 } from '../../ports/webhooks.ts';
 import { UUID } from '../jobs/get-job.ts';
 import { WebhookLimitError } from './errors.ts';
@@ -47,7 +48,7 @@ export interface WebhookView {
   failing: boolean;
 }
 
-export function toWebhookView(w: WebhookRecord): WebhookView {
+export function toWebhookView(w: WebhookSummary): WebhookView {
   return {
     id: w.id,
     url: w.url,
@@ -71,19 +72,20 @@ export async function createWebhook(
   await resolveAllowed(parsed.data.url, deps.policy, deps.resolve);
   if ((await deps.webhooks.countForUser(userId)) >= deps.maxPerUser)
     throw new WebhookLimitError(`at most ${deps.maxPerUser} webhooks per user`);
+  const secret = newSecret();
   const created = await deps.webhooks.create({
     id: randomUUID(),
     userId,
     url: parsed.data.url,
     events: parsed.data.events,
     description: parsed.data.description ?? null,
-    secret: newSecret(),
+    secret,
   });
-  return { ...toWebhookView(created), secret: created.secret };
+  return { ...toWebhookView(created), secret };
 }
 
 export async function listWebhooks(
-  deps: Pick<WebhookDeps, 'webhooks'>,
+  deps: { webhooks: Pick<WebhookDirectory, 'listForUser'> },
   userId: string,
 ): Promise<WebhookView[]> {
   return (await deps.webhooks.listForUser(userId)).map(toWebhookView);
@@ -91,25 +93,29 @@ export async function listWebhooks(
 
 const notFound = () => new NotFoundError('webhook not found');
 
-export async function deleteWebhook(deps: Pick<WebhookDeps, 'webhooks'>, userId: string, id: string) {
+export async function deleteWebhook(
+  deps: { webhooks: Pick<WebhookDirectory, 'deleteForUser'> },
+  userId: string,
+  id: string,
+) {
   if (!UUID.test(id) || !(await deps.webhooks.deleteForUser(userId, id))) throw notFound();
 }
 
 export async function rotateWebhookSecret(
-  deps: Pick<WebhookDeps, 'webhooks'>,
+  deps: { webhooks: Pick<WebhookRepository, 'rotate'> },
   userId: string,
   id: string,
   now = new Date(),
 ): Promise<{ id: string; secret: string; previous_secret_expires_at: string }> {
   if (!UUID.test(id)) throw notFound();
   const until = new Date(now.getTime() + ROTATION_OVERLAP_SECONDS * 1000);
-  const rotated = await deps.webhooks.rotate(userId, id, newSecret(), until);
-  if (!rotated) throw notFound();
-  return { id, secret: rotated.secret, previous_secret_expires_at: until.toISOString() };
+  const secret = newSecret();
+  if (!(await deps.webhooks.rotate(userId, id, secret, until))) throw notFound();
+  return { id, secret, previous_secret_expires_at: until.toISOString() };
 }
 
 export async function listDeliveries(
-  deps: Pick<WebhookDeps, 'webhooks'>,
+  deps: { webhooks: Pick<WebhookDirectory, 'findForUser' | 'recentAttempts'> },
   userId: string,
   id: string,
   limitRaw: string | undefined,
