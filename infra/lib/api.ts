@@ -17,6 +17,8 @@ export interface ApiProps {
   subnets: ec2.SubnetSelection;
   securityGroup: ec2.ISecurityGroup;
   environment: Record<string, string>;
+  /** Added to the environment of the routes that seal webhook secrets (RouteDef.webhookSecrets): the key's ARN. */
+  webhookSecretsEnvironment: Record<string, string>;
   webOrigins: string[];
   memoryMb: number;
   throttleRate: number;
@@ -41,26 +43,42 @@ const METHODS = {
 } as const;
 
 /**
- * The HTTP API: one esbuild-bundled function per deployed route of functions/api/routes.ts, all sharing one
- * execution role (they need the same rights, granted by the stack), throttled on the default stage, with JSON
- * access logs. Authentication is the API's own JWT, checked in the handlers (see the AwsSolutions-APIG4 acknowledgement).
+ * The HTTP API: one esbuild-bundled function per deployed route of functions/api/routes.ts, throttled on the
+ * default stage, with JSON access logs. The functions share one execution role (they need the same rights, granted
+ * by the stack), except the routes that seal webhook secrets: they have a second role, with the same rights and the
+ * webhook secret key, so that no other route may read the key. Authentication is the API's own JWT, checked in the
+ * handlers (see the AwsSolutions-APIG4 acknowledgement).
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
+  /** The role of every route but those that seal webhook secrets. */
   readonly role: iam.Role;
+  /** The role of the routes that seal webhook secrets (create, rotate). */
+  readonly webhookSecretsRole: iam.Role;
   readonly functions: lambda.Function[] = [];
   readonly logGroups: logs.LogGroup[] = [];
 
+  /** Both roles: every API right is granted to each. */
+  get roles(): iam.Role[] {
+    return [this.role, this.webhookSecretsRole];
+  }
+
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
-    this.role = new iam.Role(this, 'FunctionRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'RealTone API functions',
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
-      ],
-    });
+    const functionRole = (rid: string, description: string) =>
+      new iam.Role(this, rid, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description,
+        managedPolicies: [
+          iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'),
+        ],
+      });
+    this.role = functionRole('FunctionRole', 'RealTone API functions');
+    this.webhookSecretsRole = functionRole(
+      'WebhookSecretsRole',
+      'RealTone API functions that seal webhook signing secrets (create, rotate)',
+    );
 
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       description: 'RealTone API',
@@ -109,19 +127,24 @@ export class Api extends Construct {
     });
 
     for (const route of props.routes) {
+      const role = route.webhookSecrets ? this.webhookSecretsRole : this.role;
       const logGroup = new logs.LogGroup(this, `${route.handler}-logs`, {
         retention: props.logRetention,
         removalPolicy: RemovalPolicy.DESTROY,
       });
-      logGroup.grantWrite(this.role);
+      logGroup.grantWrite(role);
       const fn = runtimeFunction(this, `fn-${route.handler}`, {
         entry: `functions/api/handlers/${route.handler}.ts`,
         description: `RealTone API ${route.method} ${route.path}`,
-        role: this.role,
+        role,
         vpc: props.vpc,
         vpcSubnets: props.subnets,
         securityGroups: [props.securityGroup],
-        environment: { POWERTOOLS_SERVICE_NAME: 'realtone-api', ...props.environment },
+        environment: {
+          POWERTOOLS_SERVICE_NAME: 'realtone-api',
+          ...props.environment,
+          ...(route.webhookSecrets ? props.webhookSecretsEnvironment : {}),
+        },
         logGroup,
         memorySize: props.memoryMb,
         timeout: Duration.seconds(15),
@@ -144,11 +167,12 @@ export class Api extends Construct {
         'Routes authenticate with the API’s own HS256 JWT (issued by /v1/auth/login) inside the handlers; ' +
         'register, login and health are public by design. An API Gateway JWT authorizer needs an OIDC issuer.',
     });
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      reason:
-        'The AWS managed policy grants exactly the ENI actions Lambda needs to attach to the VPC; those EC2 ' +
-        'actions cannot be scoped to resources.',
-    });
+    for (const role of this.roles)
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'The AWS managed policy grants exactly the ENI actions Lambda needs to attach to the VPC; those EC2 ' +
+          'actions cannot be scoped to resources.',
+      });
   }
 }

@@ -18,6 +18,8 @@ export interface EnvironmentRefs {
   storage: Pick<StorageAndQueue, 'bucket' | 'queue'>;
   data: Pick<Data, 'databaseSecret' | 'proxy' | 'redisUrl' | 'cacheAuthSecret' | 'idempotencyTable'>;
   jwtSecret: secretsmanager.ISecret;
+  /** Seals webhook signing secrets: only the sender and the API routes that create or rotate one get it. */
+  webhookSecretKey: secretsmanager.ISecret;
   /** Where job and stream events go, and the events socket's public address (notifications.ts). */
   notifications?: { queue: Pick<sqs.IQueue, 'queueUrl'>; socketUrl: string };
 }
@@ -27,14 +29,14 @@ function notificationsOf(refs: EnvironmentRefs): Record<string, string> {
 }
 
 /**
- * The notification sender: Postgres (jobs, webhooks, deliveries) and the bucket (presigned manifest links in job
- * views). No cache and no JWT key: it reads neither.
+ * The notification sender: Postgres (jobs, webhooks, deliveries), the webhook secret key (it opens the secrets it
+ * signs with, and seals old rows again) and the bucket (presigned manifest links in job views). No cache and no JWT
+ * key: it reads neither.
  */
-export function senderEnvironment(
-  config: RealToneConfig,
-  { storage, data }: EnvironmentRefs,
-): Record<string, string> {
+export function senderEnvironment(config: RealToneConfig, refs: EnvironmentRefs): Record<string, string> {
+  const { storage, data } = refs;
   return {
+    ...webhookSecretsEnvironment(refs),
     UPLOAD_BUCKET: storage.bucket.bucketName,
     DATABASE_SECRET_ARN: data.databaseSecret.secretArn,
     DATABASE_HOST: data.proxy.endpoint,
@@ -43,6 +45,14 @@ export function senderEnvironment(
     DATABASE_POOL_MAX: '2',
     LOG_LEVEL: 'INFO',
   };
+}
+
+/**
+ * What the API routes that seal webhook secrets (create, rotate) have besides the API's environment, and the sender
+ * too: the key's ARN, whose current and previous values functions/shared/secrets.ts resolves.
+ */
+export function webhookSecretsEnvironment({ webhookSecretKey }: EnvironmentRefs): Record<string, string> {
+  return { WEBHOOK_SECRET_KEY_ARN: webhookSecretKey.secretArn };
 }
 
 /** The events socket's $connect: the ticket store (Valkey) only. */

@@ -61,6 +61,14 @@ export function grantApi(role: iam.IRole, t: GrantTargets, jwtSecret: secretsman
   acknowledgeUploadPrefix(role, t.storage);
 }
 
+/**
+ * The key that seals webhook signing secrets: readable by the roles that seal or open one (the API functions that
+ * create or rotate a webhook, and the notification sender), and by no other.
+ */
+export function grantWebhookSecretKey(key: secretsmanager.ISecret, roles: iam.IRole[]): void {
+  for (const role of roles) key.grantRead(role);
+}
+
 /** Read the uploaded audio (the detector and gRPC services decode it; nothing else of the bucket). */
 function grantReadUploads(role: iam.IRole, storage: GrantTargets['storage']): void {
   role.addToPrincipalPolicy(

@@ -1,10 +1,10 @@
-import { Annotations, Aws, CfnOutput, Stack, Tags, Validations, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { acknowledgeGeneratedRoles, acknowledgeSingletons } from './acknowledgements.ts';
 import { Api, deployedRoutes } from './api.ts';
@@ -12,10 +12,17 @@ import { FIXTURE_MODEL_MANIFEST, modelManifestPresent, type RealToneConfig } fro
 import { Data } from './data.ts';
 import { CpuDetector } from './detector-cpu.ts';
 import { GpuDetector } from './detector-gpu.ts';
-import { apiEnvironment, connectEnvironment, senderEnvironment, workerEnvironment } from './environment.ts';
-import { grantApi, grantNotifications, grantWorker } from './grants.ts';
+import {
+  apiEnvironment,
+  connectEnvironment,
+  senderEnvironment,
+  webhookSecretsEnvironment,
+  workerEnvironment,
+} from './environment.ts';
+import { grantApi, grantNotifications, grantWebhookSecretKey, grantWorker } from './grants.ts';
 import { addSchemaMigration } from './migration.ts';
 import { Network } from './network.ts';
+import { addAppSecrets } from './secrets.ts';
 import { Notifications } from './notifications.ts';
 import { AlarmTopic, METRICS_PORT, Observability } from './observability.ts';
 import { StorageAndQueue } from './storage.ts';
@@ -58,6 +65,7 @@ export class RealToneStack extends Stack {
   readonly notifications: Notifications;
   readonly migrateFunction: lambda.Function;
   readonly jwtSecret: secretsmanager.Secret;
+  readonly webhookSecretKey: secretsmanager.Secret;
   readonly observability: Observability;
   readonly apiEnvironment: Record<string, string>;
   readonly workerEnvironment: Record<string, string>;
@@ -123,19 +131,10 @@ export class RealToneStack extends Stack {
       );
     }
 
-    this.jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
-      description: 'RealTone JWT signing key (HS256)',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true },
-    });
-    Validations.of(this.jwtSecret).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
-        'Rotating the JWT signing key signs every user out and needs all warm functions to reload it; it is ' +
-        'rotated deliberately by redeploying (docs/deploy.md, "Rotating secrets").',
-    });
+    ({ jwtSecret: this.jwtSecret, webhookSecretKey: this.webhookSecretKey } = addAppSecrets(this));
 
     const { data, storage } = this;
-    const baseRefs = { storage, data, jwtSecret: this.jwtSecret };
+    const baseRefs = { storage, data, jwtSecret: this.jwtSecret, webhookSecretKey: this.webhookSecretKey };
     this.notifications = new Notifications(this, 'Notifications', {
       vpc,
       subnets: appSubnets,
@@ -157,6 +156,7 @@ export class RealToneStack extends Stack {
       subnets: appSubnets,
       securityGroup: apiSg,
       environment: this.apiEnvironment,
+      webhookSecretsEnvironment: webhookSecretsEnvironment(refs),
       webOrigins: config.webOrigins,
       memoryMb: config.apiMemoryMb,
       throttleRate: config.apiThrottleRate,
@@ -164,7 +164,12 @@ export class RealToneStack extends Stack {
       logRetention,
       modelManifest: config.modelManifest,
     });
-    grantApi(this.api.role, this, this.jwtSecret);
+    for (const role of this.api.roles) grantApi(role, this, this.jwtSecret);
+    // Only what seals or opens a webhook secret may read the key.
+    grantWebhookSecretKey(this.webhookSecretKey, [
+      this.api.webhookSecretsRole,
+      this.notifications.senderRole,
+    ]);
 
     if (config.webApp) {
       this.web = new WebApp(this, 'Web', {
@@ -300,7 +305,7 @@ export class RealToneStack extends Stack {
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
 
     const lambdaRoles = [this.migrateFunction.role!, ...(this.cpu ? [this.cpu.role] : [])];
-    acknowledgeGeneratedRoles({ xray: [this.api.role, ...lambdaRoles], vpcAccess: lambdaRoles });
+    acknowledgeGeneratedRoles({ xray: [...this.api.roles, ...lambdaRoles], vpcAccess: lambdaRoles });
     acknowledgeSingletons(this, this.web);
   }
 

@@ -119,6 +119,8 @@ describe('notifications queue and sender', () => {
     expect(JSON.stringify(env.EVENTS_CALLBACK_URL)).toMatch(/^\{"Fn::Join":\["",\["https:\/\/"/);
     expect(env).not.toHaveProperty('JWT_SECRET_ARN');
     expect(env).not.toHaveProperty('REDIS_AUTH_SECRET_ARN');
+    // It opens the webhook secrets it signs with (test/infra/webhook-secret-key.test.ts).
+    expect(env.WEBHOOK_SECRET_KEY_ARN).toEqual({ Ref: logicalId(s, s.stack.webhookSecretKey) });
   });
 
   it('lets the worker and the stream service send notifications, and nothing else of the queue', () => {
@@ -151,7 +153,10 @@ describe('notifications queue and sender', () => {
     expect(s3.flatMap(actionsOf)).toEqual(['s3:GetObject']);
     expect(JSON.stringify(s3[0]!.Resource)).toContain('/results/*');
     const secrets = sender.filter((st) => actionsOf(st).includes('secretsmanager:GetSecretValue'));
-    expect(secrets.flatMap(resourcesOf)).toEqual([{ Ref: logicalId(s, s.stack.data.databaseSecret) }]);
+    expect(secrets.flatMap(resourcesOf)).toEqual([
+      { Ref: logicalId(s, s.stack.data.databaseSecret) },
+      { Ref: logicalId(s, s.stack.webhookSecretKey) },
+    ]);
 
     const connect = statementsOfRole(s.template, logicalId(s, n.connectRole));
     const connectDynamo = connect.filter((st) => actionsOf(st).some((a) => a.startsWith('dynamodb:')));

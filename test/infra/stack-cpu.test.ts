@@ -87,6 +87,7 @@ describe('CPU detector', () => {
       REDIS_AUTH_SECRET_ARN: { Ref: logicalId(s, s.stack.data.cacheAuthSecret) },
     });
     expect(fn.Properties.Environment.Variables).not.toHaveProperty('JWT_SECRET_ARN');
+    expect(fn.Properties.Environment.Variables).not.toHaveProperty('WEBHOOK_SECRET_KEY_ARN');
   });
 
   it('lets the function read uploads, write manifests and consume (not send to) the jobs queue', () => {
@@ -113,6 +114,8 @@ describe('CPU detector', () => {
       's3:GetObject',
       's3:PutObject',
     ]);
+    // It never sees a webhook secret, so it may not read the key that seals them.
+    expect(JSON.stringify(statements)).not.toContain(logicalId(s, s.stack.webhookSecretKey));
   });
 
   it('creates no ECS or GPU resources', () => {
