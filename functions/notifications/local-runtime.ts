@@ -21,7 +21,11 @@ export function startNotificationSender(connections: ConnectionPusher): {
   if (!config.NOTIFICATIONS_QUEUE_URL) throw new Error('the local stack sets NOTIFICATIONS_QUEUE_URL');
   const sqs = createSqsClient({ region: config.AWS_REGION, endpoint: config.SQS_ENDPOINT });
   const sender = startLocalSender(deps, new SqsMessageSource(sqs, config.NOTIFICATIONS_QUEUE_URL));
-  const sealing = resealSecrets().catch((error) =>
+  // Locally nothing sweeps again until the next start: go on while a pass stops at its limit having sealed some.
+  const sealing = (async () => {
+    let report = await resealSecrets();
+    while (report.more && report.updated > 0) report = await resealSecrets();
+  })().catch((error) =>
     getLogger('notifications').error('webhook secret sweep failed', { error: (error as Error).message }),
   );
   return {

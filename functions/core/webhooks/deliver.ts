@@ -101,8 +101,14 @@ export async function deliverDue(deps: DeliveryDeps, limit = 20, id?: string): P
   const due = await deps.webhooks.claimDue(limit, CLAIM_SECONDS, id);
   await Promise.all(
     due.map((d) =>
+      // Not a receiver's failure (the endpoint could not be read, or the attempt not recorded): the delivery is
+      // claimed again once its claim runs out.
       attemptDelivery(deps, d).catch((error) =>
-        log.error('webhook attempt failed to record', { deliveryId: d.id, error: (error as Error).message }),
+        log.error('webhook attempt not made or not recorded', {
+          deliveryId: d.id,
+          code: isRealToneError(error) ? error.code : undefined,
+          error: (error as Error).message,
+        }),
       ),
     ),
   );
