@@ -196,6 +196,33 @@ describe('webhook delivery', () => {
     expect(await attempts(delivered.user.id, delivered.webhook.id)).toEqual([]);
   });
 
+  it('sends nothing while the secret cannot be opened, and delivers once the key is back', async () => {
+    const r = await receiver();
+    const { user, webhook, delivery } = await endpoint(r.url);
+    r.secrets = [(await repo.find(webhook.id))!.secret];
+    // A sender holding another key (the one that sealed the secret is missing from its configuration).
+    const wrongKey = new PostgresWebhookRepository(
+      pool,
+      webhookSecretBox({ WEBHOOK_SECRET_KEY: 'w'.repeat(48) }),
+    );
+    expect(await deliverDue(deps('loopback', { webhooks: wrongKey }), 1, delivery.id)).toBe(1);
+    expect(r.received).toHaveLength(0);
+    expect(await attempts(user.id, webhook.id)).toEqual([]);
+    const { rows } = await pool.query('SELECT status, attempts FROM webhook_deliveries WHERE id = $1', [
+      delivery.id,
+    ]);
+    expect(rows).toEqual([{ status: 'pending', attempts: 0 }]);
+    // Its claim runs out and a sender with the right key attempts it: nothing was lost.
+    await pool.query('UPDATE webhook_deliveries SET locked_until = NULL WHERE id = $1', [delivery.id]);
+    await deliverDue(deps('loopback'), 1, delivery.id);
+    const [got] = await r.waitFor(1);
+    expect(got!.verified).toBe(true);
+    expect((await attempts(user.id, webhook.id))[0]).toMatchObject({
+      attempt: 1,
+      delivery_status: 'delivered',
+    });
+  });
+
   it('adds a delivery only to the endpoint of its own user', async () => {
     const r = await receiver();
     const mine = await endpoint(r.url);
