@@ -1,12 +1,13 @@
-import { Aws, CfnOutput, Validations, type Stack } from 'aws-cdk-lib';
+import { Aws, CfnOutput, type Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { GrpcDeployConfig, RealToneConfig } from './config.ts';
 import { GRPC_PORT, grpcEnvironment, type EnvironmentRefs } from './environment.ts';
 import { grantGrpc, type GrantTargets } from './grants.ts';
 import { GrpcService } from './grpc-service.ts';
+import { generatedSecret } from './secrets.ts';
 import type { Network } from './network.ts';
 
 export interface GrpcProps {
@@ -29,13 +30,10 @@ export function addGrpc(
   props: GrpcProps,
 ): { service: GrpcService; token: secretsmanager.Secret } {
   const { config, grpc, network, refs } = props;
-  const token = new secretsmanager.Secret(stack, 'GrpcAuthToken', {
+  const token = generatedSecret(stack, 'GrpcAuthToken', {
     description: 'RealTone gRPC bearer token (authorization: Bearer <token> on every call)',
-    generateSecretString: { passwordLength: 48, excludePunctuation: true },
-  });
-  Validations.of(token).acknowledge({
-    id: 'AwsSolutions-SMG4',
-    reason:
+    length: 48,
+    whyNotRotated:
       'Rotating the gRPC token must reach every caller at the same time; it is rotated deliberately by ' +
       'redeploying (docs/grpc.md, "In AWS").',
   });
